@@ -1,1 +1,3 @@
-export {};
+export * from "./messages";
+export * from "./parse";
+export * from "./version";
