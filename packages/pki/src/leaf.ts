@@ -1,0 +1,135 @@
+// Issuance of leaf certificates from a member's CSR.
+
+import { checkCsr } from "./csr";
+import { PkiError } from "./errors";
+import { loadIssuer } from "./issuer";
+import { signingAlgorithm } from "./keys";
+import { checkCommonName, checkDnsNames, checkIpAddresses } from "./names";
+import { toPem } from "./parse";
+import {
+  CLOCK_SKEW_BACKDATE_MS,
+  checkLifetimeDays,
+  DAY_MS,
+  normalizeSerialHex,
+  randomSerialHex,
+  resolveNow,
+} from "./validity";
+import { x509 } from "./x509";
+
+/**
+ * What a leaf is for: "tunnel" is a stunnel member identity (server and client of mutual
+ * TLS), "agent" authenticates an agent to the gateway, "server" is a TLS server only.
+ */
+export type LeafUsage = "tunnel" | "agent" | "server";
+
+/** Longest leaf lifetime accepted, in days (the CA/Browser Forum's old 825-day cap). */
+const MAX_LEAF_LIFETIME_DAYS = 825;
+
+const EXTENDED_KEY_USAGES: Record<LeafUsage, string[]> = {
+  tunnel: [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
+  agent: [x509.ExtendedKeyUsage.clientAuth],
+  server: [x509.ExtendedKeyUsage.serverAuth],
+};
+
+export interface IssueLeafOptions {
+  caCertPem: string;
+  caKeyPem: string;
+  csrPem: string;
+  /** Subject CN of the leaf; the CSR's own subject is ignored. */
+  commonName: string;
+  /** DNS SANs, for example the host name. */
+  dnsNames?: string[];
+  /** IP SANs; a "tunnel" leaf needs at least one because stunnel's checkIP matches only IP SANs. */
+  ipAddresses?: string[];
+  lifetimeDays: number;
+  usage: LeafUsage;
+  /** Issuing time. Default: the current time. */
+  now?: Date;
+  /** Serial as hex. Default: 128 random bits. */
+  serial?: string;
+}
+
+export interface IssuedLeaf {
+  certPem: string;
+  /** Serial as lowercase hex without leading zero octets. */
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/**
+ * Issues a leaf for the key in a verified CSR. The leaf carries the given SANs, the
+ * extended key usages of `usage`, basicConstraints CA:FALSE, key usage digitalSignature
+ * (plus keyEncipherment for RSA keys, which TLS 1.2 RSA key exchange needs), subject and
+ * authority key identifiers, and a signature hash matching the CA key (SHA-256 for P-256
+ * and RSA-2048/3072 CAs). notBefore is `now` minus CLOCK_SKEW_BACKDATE_MS; notAfter is
+ * `now` plus lifetimeDays, cut to the CA's notAfter so no leaf outlives its CA.
+ */
+export async function issueLeaf(options: IssueLeafOptions): Promise<IssuedLeaf> {
+  checkCommonName(options.commonName, "commonName");
+  const dnsNames = checkDnsNames(options.dnsNames ?? [], "dnsNames");
+  const ipAddresses = checkIpAddresses(options.ipAddresses ?? [], "ipAddresses");
+  checkLifetimeDays(options.lifetimeDays, "lifetimeDays", MAX_LEAF_LIFETIME_DAYS);
+  const extendedKeyUsages = EXTENDED_KEY_USAGES[options.usage];
+  if (!extendedKeyUsages) {
+    throw new PkiError(`usage is "${String(options.usage)}"; use "tunnel", "agent" or "server"`);
+  }
+  if (options.usage === "tunnel" && ipAddresses.length === 0) {
+    throw new PkiError("ipAddresses is empty; a tunnel leaf needs an IP SAN for stunnel's checkIP");
+  }
+  if (options.usage === "server" && ipAddresses.length === 0 && dnsNames.length === 0) {
+    throw new PkiError("dnsNames and ipAddresses are empty; a server leaf needs at least one SAN");
+  }
+  const serial =
+    options.serial === undefined ? randomSerialHex() : normalizeSerialHex(options.serial, "serial");
+  const now = resolveNow(options.now);
+
+  const issuer = await loadIssuer(options.caCertPem, options.caKeyPem);
+  const caCertificate = issuer.certificate;
+  if (
+    caCertificate.notAfter.getTime() <= now.getTime() ||
+    caCertificate.notBefore.getTime() > now.getTime()
+  ) {
+    throw new PkiError(
+      `CA certificate "${caCertificate.subject}" is not valid at ${now.toISOString()} ` +
+        `(valid ${caCertificate.notBefore.toISOString()} to ${caCertificate.notAfter.toISOString()}); rotate the CA`,
+    );
+  }
+
+  const { verified: csr, publicKey } = await checkCsr(options.csrPem);
+
+  const notBefore = new Date(now.getTime() - CLOCK_SKEW_BACKDATE_MS);
+  const notAfter = new Date(
+    Math.min(now.getTime() + options.lifetimeDays * DAY_MS, caCertificate.notAfter.getTime()),
+  );
+
+  let keyUsages = x509.KeyUsageFlags.digitalSignature;
+  if (csr.keyType.startsWith("rsa")) keyUsages |= x509.KeyUsageFlags.keyEncipherment;
+
+  const names: x509.JsonGeneralNames = [
+    ...dnsNames.map((value) => ({ type: "dns" as const, value })),
+    ...ipAddresses.map((value) => ({ type: "ip" as const, value })),
+  ];
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(keyUsages, true),
+    new x509.ExtendedKeyUsageExtension(extendedKeyUsages, false),
+    await x509.SubjectKeyIdentifierExtension.create(publicKey),
+    new x509.AuthorityKeyIdentifierExtension(issuer.keyId, false),
+  ];
+  if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names, false));
+
+  const certificate = await x509.X509CertificateGenerator.create({
+    serialNumber: serial,
+    subject: [{ CN: [options.commonName] }],
+    issuer: caCertificate.subjectName,
+    notBefore,
+    notAfter,
+    publicKey,
+    signingKey: issuer.key,
+    signingAlgorithm: signingAlgorithm(issuer.keyType),
+    extensions,
+  });
+
+  return { certPem: toPem(certificate), serial: certificate.serialNumber.toLowerCase(), notBefore, notAfter };
+}
