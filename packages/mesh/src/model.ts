@@ -84,6 +84,8 @@ export interface InboundService {
   acceptPort: number;
   connectAddress: string;
   connectPort: number;
+  /** Lowest TLS version of this service's cluster; the renderer falls back to the plan's. */
+  minTlsVersion?: TlsVersion;
 }
 
 /** An outbound TLS client: the app's DNATed connection to a peer enters here. */
@@ -101,6 +103,8 @@ export interface OutboundService {
   connectPort: number;
   /** App port on the peer that this tunnel carries. */
   appPort: number;
+  /** Lowest TLS version of this service's cluster; the renderer falls back to the plan's. */
+  minTlsVersion?: TlsVersion;
 }
 
 export type StunnelService = InboundService | OutboundService;
