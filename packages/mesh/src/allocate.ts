@@ -25,10 +25,9 @@ export function outboundAllocationKey(clusterId: string, peerHostId: string, app
 
 /**
  * Allocates one port from `range` to each key. A key keeps its port from `previous`
- * unless that port is outside the range, reserved, or already kept by an earlier key in
- * sorted order. New keys take the lowest free ports in sorted key order. So adding or
- * removing a key never changes another key's port, and the same input gives the same
- * result. Keys of `previous` that are not in `keys` are dropped, and their ports become
+ * unless that port is outside the range, reserved, or already kept by an earlier key.
+ * New keys take the lowest free ports in the order of `keys`. So adding or removing a
+ * key never changes another key's port, and the same input gives the same result. Keys of `previous` that are not in `keys` are dropped, and their ports become
  * free. Throws MeshValidationError when the range has too few free ports.
  */
 export function allocateLocalPorts(
@@ -37,7 +36,7 @@ export function allocateLocalPorts(
   reserved: Iterable<number> = [],
   range: PortRange = OUTBOUND_PORT_RANGE,
 ): PortAllocation {
-  const wanted = [...new Set(keys)].sort();
+  const wanted = [...new Set(keys)];
   const taken = new Set<number>(reserved);
   const allocation: PortAllocation = {};
   const unallocated: string[] = [];
