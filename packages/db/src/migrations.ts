@@ -1,6 +1,6 @@
 // Applies the SQL migrations under prisma/migrations to a PostgreSQL database and records
 // them in Prisma's `_prisma_migrations` table, so `prisma migrate status` reads the same
-// history. Runs at every server start; concurrent starts serialise on an advisory lock.
+// history. Runs at every server start, and concurrent starts serialise on an advisory lock.
 import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -18,7 +18,7 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL("../../../prisma/migrations"
 export const MIGRATION_LOCK_KEY = 72707369;
 
 export interface Migration {
-  /** Folder name, e.g. `20261204120000_init`; migrations apply in ascending name order. */
+  /** Folder name, e.g. `20261204120000_init`. Migrations apply in ascending name order. */
   name: string;
   sql: string;
   /** Hex SHA-256 of migration.sql, the checksum Prisma records. */
@@ -27,7 +27,7 @@ export interface Migration {
 
 export interface ApplyMigrationsOptions {
   log?: DbLogger;
-  /** Folder that holds one sub-folder with a migration.sql per migration. Default: MIGRATIONS_DIR. */
+  /** Folder with one sub-folder containing a migration.sql per migration. Default: MIGRATIONS_DIR. */
   migrationsDir?: string;
 }
 
@@ -165,6 +165,9 @@ function checkHistory(
   }
 }
 
+// NOTE: each migration runs inside one transaction, so a statement PostgreSQL forbids in a
+// transaction block (CREATE INDEX CONCURRENTLY, VACUUM) fails here. Prisma's generated SQL
+// has none of them; hand-written migrations must avoid them.
 async function applyOne(client: pg.Client, migration: Migration, log: DbLogger): Promise<void> {
   log.info({ migration: migration.name }, "applying database migration");
   await client.query("BEGIN");

@@ -1,5 +1,5 @@
-// PostgreSQL LISTEN/NOTIFY helpers. Every control-plane replica listens on CHANGES_CHANNEL;
-// a mutation notifies in the same transaction, so the notification is sent only on commit.
+// PostgreSQL LISTEN/NOTIFY helpers. Every control-plane replica listens on CHANGES_CHANNEL.
+// A mutation notifies in its own transaction, so the notification is sent only on commit.
 import pg from "pg";
 import { type DbLogger, silentLogger } from "./logger";
 
@@ -11,7 +11,7 @@ export const MAX_PAYLOAD_BYTES = 7999;
 
 const CHANNEL_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** Delay before the first reconnect of a listener; doubles per failure up to the maximum. */
+/** Delay before the first reconnect of a listener. It doubles per failure up to the maximum. */
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 30_000;
 

@@ -18,7 +18,7 @@ export interface OpenDatabaseOptions {
 
 export interface Database {
   prisma: PrismaClient;
-  /** Connection URL, for LISTEN connections and tools; it contains the password. */
+  /** Connection URL for LISTEN connections and tools. It contains the password. */
   url: string;
   /** The embedded server, when one was started. */
   embedded: EmbeddedPostgresServer | undefined;

@@ -1,7 +1,7 @@
 // TCP port helpers for servers that listen on loopback.
 import { createServer } from "node:net";
 
-/** Returns a port on 127.0.0.1 that was free a moment ago; the caller must bind it soon. */
+/** Returns a port on 127.0.0.1 that was free a moment ago. Another process may take it before the caller binds it. */
 export function pickFreePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();

@@ -12,7 +12,7 @@ import type * as SchemaEngineModule from "@prisma/schema-engine-wasm";
 type WasmExports = Record<string, unknown>;
 type Bindings = typeof SchemaEngineModule & { __wbg_set_wasm(exports: WasmExports): void };
 
-// The compile target's lib has no WebAssembly typings; this is the one call used here.
+// The compile target's lib has no WebAssembly typings, so this declares the one call used here.
 declare const WebAssembly: {
   instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: WasmExports } }>;
 };
@@ -39,7 +39,7 @@ function loadBindings(): Promise<Bindings> {
 }
 
 export interface DiffSchemasOptions {
-  /** Schema the database has now; null for an empty database. */
+  /** Schema the database has now, or null for an empty database. */
   from: string | null;
   /** Schema the database should have. */
   to: string;
@@ -50,7 +50,7 @@ export interface DiffSchemasOptions {
   databaseUrl: string;
 }
 
-/** Returns the SQL that migrates a database from `from` to `to`; empty when they match. */
+/** Returns the SQL that migrates a database from `from` to `to`, or "" when they match. */
 export async function diffSchemas(options: DiffSchemasOptions): Promise<string> {
   const glue = await loadBindings();
   const adapter = bindMigrationAwareSqlAdapterFactory(
@@ -80,7 +80,7 @@ function datamodel(content: string) {
   return { tag: "schemaDatamodel" as const, files: [{ path: "schema.prisma", content }] };
 }
 
-/** The engine writes a comment-only script when nothing changed. */
+/** Checks for the comment-only script the engine writes when nothing changed. */
 function isEmptyMigration(sql: string): boolean {
   return sql
     .split("\n")

@@ -1,5 +1,5 @@
-// Who the embedded PostgreSQL server runs as, and the checks that go with it: PostgreSQL
-// refuses to start as root, so a root process runs the server as an unprivileged user.
+// The system user of the embedded PostgreSQL server and the checks around it. PostgreSQL
+// rejects running as root, so a root process runs the server as an unprivileged user.
 import { execFile } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";

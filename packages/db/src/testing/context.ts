@@ -1,4 +1,4 @@
-// What the test-database global setup hands to test files through vitest's provide/inject.
+// Test server details that the global setup passes to test files through vitest's provide/inject.
 
 export interface TestDatabaseServer {
   /** URL of a maintenance database on the test server, used for CREATE/DROP DATABASE. */

@@ -1,7 +1,7 @@
 // Vitest globalSetup: one PostgreSQL server for a test project's whole run, with a migrated
-// template database that createTestDatabase copies. Uses TEST_DATABASE_URL when set (its
-// user needs CREATEDB); otherwise starts an embedded server in a fresh temp directory on a
-// free port, so several projects running at once each get their own server.
+// template database that createTestDatabase copies. It uses TEST_DATABASE_URL when set, and
+// that URL's user needs CREATEDB. Otherwise it starts an embedded server in a fresh temp
+// directory on a free port, so several projects running at once each get their own server.
 //
 // In a workspace's vitest.config.ts:
 //   test: { globalSetup: ["@tunnelfleet/db/testing/global-setup"] }
