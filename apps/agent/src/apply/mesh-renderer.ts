@@ -1,0 +1,11 @@
+// The real renderer: packages/mesh, IPv4 rules.
+// NOTE: IPv6 memberships would also need ip6tables-restore of the "ipv6" text; the agent
+// applies only the IPv4 rule set so far.
+import { iptablesJumpRules, renderIptablesRestore, renderStunnelConf } from "@tunnelfleet/mesh";
+import type { BundleRenderer } from "./renderer";
+
+export const meshRenderer: BundleRenderer = {
+  stunnelConf: (plan, paths) => renderStunnelConf(plan, paths),
+  iptablesRestore: (plan) => renderIptablesRestore(plan, "ipv4"),
+  jumpRules: () => iptablesJumpRules(),
+};

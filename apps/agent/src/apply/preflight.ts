@@ -1,0 +1,98 @@
+// Checks a bundle against the node before anything is written: stunnel installed and new
+// enough, accept ports free (a SIGHUP whose new port is taken drops every listener),
+// a tunnel key that matches the leaf, a leaf that chains to a trusted CA, nothing expired.
+import { certificateInfo, keyMatchesCertificate, verifyChain } from "@tunnelfleet/pki";
+import type { ListeningSocket } from "../executor/executor";
+import type { AcceptAddress } from "../stunnel/config";
+import { MIN_STUNNEL_MAJOR, type StunnelVersion } from "../stunnel/version";
+
+export class PreflightError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PreflightError";
+  }
+}
+
+/** Throws when stunnel is missing or older than 5.x. */
+export function checkStunnelVersion(version: StunnelVersion | undefined, binary: string): void {
+  if (!version) {
+    throw new PreflightError(
+      `stunnel not found or unreadable at "${binary}": install stunnel 5.x (Debian: apt-get install stunnel4)`,
+    );
+  }
+  if (version.major < MIN_STUNNEL_MAJOR) {
+    throw new PreflightError(
+      `stunnel ${version.version} is too old: the generated config needs stunnel ${MIN_STUNNEL_MAJOR}.x or newer`,
+    );
+  }
+}
+
+/**
+ * Throws when a new accept address is taken by a socket that is not one of ours. `ours` are
+ * the accept addresses of the config stunnel runs now; those are rebound by the reload itself.
+ */
+export function checkAcceptPorts(
+  accepts: AcceptAddress[],
+  ours: AcceptAddress[],
+  sockets: ListeningSocket[],
+): void {
+  const conflicts: string[] = [];
+  for (const accept of accepts) {
+    const alreadyOurs = ours.some((own) => own.port === accept.port && own.address === accept.address);
+    if (alreadyOurs) continue;
+    const taken = sockets.find(
+      (socket) =>
+        socket.port === accept.port &&
+        (socket.address === accept.address ||
+          socket.address === "0.0.0.0" ||
+          socket.address === "::" ||
+          accept.address === "0.0.0.0" ||
+          accept.address === "::"),
+    );
+    if (taken)
+      conflicts.push(
+        `${accept.address}:${accept.port} (service [${accept.service}], held by ${taken.address}:${taken.port})`,
+      );
+  }
+  if (conflicts.length > 0) {
+    throw new PreflightError(
+      `accept port already in use by another program: ${conflicts.join(", ")}; free the port or change the cluster's inbound port base`,
+    );
+  }
+}
+
+/** Returns the first candidate key that certifies the leaf; throws when none does. */
+export async function selectTunnelKey(
+  leafCertPem: string,
+  candidates: { path: string; pem: string | undefined }[],
+): Promise<{ path: string; pem: string }> {
+  for (const candidate of candidates) {
+    if (candidate.pem === undefined) continue;
+    if (await keyMatchesCertificate(candidate.pem, leafCertPem))
+      return { path: candidate.path, pem: candidate.pem };
+  }
+  const tried = candidates.map((candidate) => candidate.path).join(", ");
+  throw new PreflightError(
+    `no tunnel key on this node matches the bundle's leaf certificate (tried ${tried}); the control plane must sign a CSR from this node`,
+  );
+}
+
+/** Throws when the leaf is expired, not yet valid, or not signed by any trusted CA. */
+export async function checkLeaf(leafCertPem: string, trustedCaPems: string[], now: Date): Promise<void> {
+  const info = certificateInfo(leafCertPem);
+  if (now < info.notBefore || now > info.notAfter) {
+    throw new PreflightError(
+      `leaf certificate ${info.serial} is valid from ${info.notBefore.toISOString()} to ${info.notAfter.toISOString()}, not now (${now.toISOString()}); renew it or check the node's clock`,
+    );
+  }
+  if (trustedCaPems.length === 0) {
+    throw new PreflightError(
+      "the bundle trusts no CA (trustedCaPems is empty); stunnel could not verify any peer",
+    );
+  }
+  if (!(await verifyChain(leafCertPem, trustedCaPems, now))) {
+    throw new PreflightError(
+      `leaf certificate ${info.serial} (issuer ${info.issuer}) does not chain to any trusted CA of the bundle, or that CA is expired`,
+    );
+  }
+}
