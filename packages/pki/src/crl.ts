@@ -76,10 +76,7 @@ export async function createCrl(options: CreateCrlOptions): Promise<string> {
     entries,
     signingKey: issuer.key,
     signingAlgorithm: signingAlgorithm(issuer.keyType),
-    extensions: [
-      new x509.AuthorityKeyIdentifierExtension(issuer.keyId, false),
-      new x509.Extension(id_ce_cRLNumber, false, crlNumber),
-    ],
+    extensions: [issuer.authorityKeyIdentifier, new x509.Extension(id_ce_cRLNumber, false, crlNumber)],
   });
   // RFC 7468 labels a CRL "X509 CRL"; OpenSSL reads no other label.
   return `${x509.PemConverter.encode(crl.rawData, "X509 CRL").trim()}\n`;

@@ -1,11 +1,16 @@
 // PKCS#10 certificate signing requests: creation on the member, verification on the control plane.
-import { createPublicKey } from "node:crypto";
+
+import { createPublicKey, type KeyObject, verify } from "node:crypto";
+import { CertificationRequest } from "@peculiar/asn1-csr";
+import { AsnConvert } from "@peculiar/asn1-schema";
 import { CsrError, PkiError } from "./errors";
 import { classifyKey, importKeyPairPem, type KeyType, keyTypeOfCryptoKey, signingAlgorithm } from "./keys";
 import { checkCommonName } from "./names";
-import { checkSignatureAlgorithm, csrSignatureOid, toPem } from "./parse";
+import { checkSignatureAlgorithm, toPem } from "./parse";
 import type { CryptoKeyPair } from "./x509";
 import { x509 } from "./x509";
+
+const CSR_BLOCK = /-----BEGIN CERTIFICATE REQUEST-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE REQUEST-----/;
 
 export type CreateCsrOptions = { commonName: string } & (
   | { keyPem: string; keyPair?: undefined }
@@ -45,14 +50,17 @@ export async function createCsr(options: CreateCsrOptions): Promise<string> {
   return toPem(csr);
 }
 
-/** Parses a PEM CSR; throws CsrError when it is not one. */
-export function parseCsr(csrPem: string): x509.Pkcs10CertificateRequest {
-  if (typeof csrPem !== "string" || !csrPem.includes("-----BEGIN CERTIFICATE REQUEST-----")) {
+/** Decodes a PEM CSR into its ASN.1 structure; throws CsrError when it is not one. */
+function parseCsr(csrPem: string): CertificationRequest {
+  const match = typeof csrPem === "string" ? CSR_BLOCK.exec(csrPem) : null;
+  if (!match) {
     throw new CsrError('CSR is not a PEM block; expected "-----BEGIN CERTIFICATE REQUEST-----"');
   }
 
   try {
-    return new x509.Pkcs10CertificateRequest(csrPem.trim());
+    const request = AsnConvert.parse(Buffer.from(match[1]!, "base64"), CertificationRequest);
+    if (!request.certificationRequestInfoRaw) throw new Error("the request has no certificationRequestInfo");
+    return request;
   } catch (error) {
     throw new CsrError(`CSR cannot be parsed as PKCS#10: ${(error as Error).message}`);
   }
@@ -64,23 +72,26 @@ export function parseCsr(csrPem: string): x509.Pkcs10CertificateRequest {
  * supported key types. Throws CsrError naming the problem.
  */
 export async function verifyCsr(csrPem: string): Promise<VerifiedCsr> {
-  return (await checkCsr(csrPem)).verified;
+  return checkCsr(csrPem).verified;
 }
 
-/** Verifies a PEM CSR like verifyCsr and also returns its parsed public key, for issuance. */
-export async function checkCsr(
-  csrPem: string,
-): Promise<{ verified: VerifiedCsr; publicKey: x509.PublicKey }> {
-  const csr = parseCsr(csrPem);
+/**
+ * Verifies a PEM CSR like verifyCsr and also returns the DER SubjectPublicKeyInfo, for
+ * issuance. The signature is checked with node:crypto directly on the encoded
+ * certificationRequestInfo, which is several times faster than a WebCrypto round trip.
+ */
+export function checkCsr(csrPem: string): { verified: VerifiedCsr; spki: Buffer } {
+  const request = parseCsr(csrPem);
 
-  const algorithm = checkSignatureAlgorithm(csrSignatureOid(csr));
+  const algorithm = checkSignatureAlgorithm(request.signatureAlgorithm.algorithm);
   if (!algorithm.acceptable) {
     throw new CsrError(`CSR is signed with ${algorithm.name}; create it again with SHA-256 or stronger`);
   }
 
-  let publicKey: ReturnType<typeof createPublicKey>;
+  const spki = Buffer.from(AsnConvert.serialize(request.certificationRequestInfo.subjectPKInfo));
+  let publicKey: KeyObject;
   try {
-    publicKey = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: "der", type: "spki" });
+    publicKey = createPublicKey({ key: spki, format: "der", type: "spki" });
   } catch (error) {
     throw new CsrError(`CSR public key cannot be parsed: ${(error as Error).message}`);
   }
@@ -91,7 +102,8 @@ export async function checkCsr(
 
   let signatureValid: boolean;
   try {
-    signatureValid = await csr.verify();
+    const signedData = Buffer.from(request.certificationRequestInfoRaw!);
+    signatureValid = verify(algorithm.hash, signedData, publicKey, Buffer.from(request.signature));
   } catch {
     signatureValid = false;
   }
@@ -101,10 +113,11 @@ export async function checkCsr(
     );
   }
 
+  const subject = new x509.Name(AsnConvert.serialize(request.certificationRequestInfo.subject));
   const verified: VerifiedCsr = {
-    commonName: csr.subjectName.getField("CN")[0] ?? "",
+    commonName: subject.getField("CN")[0] ?? "",
     publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
     keyType: classification.keyType,
   };
-  return { verified, publicKey: csr.publicKey };
+  return { verified, spki };
 }

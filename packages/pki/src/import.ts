@@ -203,13 +203,21 @@ export async function importCa(options: ImportCaOptions): Promise<ImportedCa> {
       reasons.push(
         `${describe(certificate)} is signed with ${algorithm.name}; re-issue it with SHA-256 or stronger`,
       );
+      continue;
     }
-  }
 
-  if (ca.subject === ca.issuer && !(await signedBy(ca, ca))) {
-    reasons.push(
-      `${describe(ca)} is self-issued but its signature does not verify; the certificate was altered`,
-    );
+    // A self-signature is checked only where WebCrypto can verify it; a weak or unsupported
+    // CA key has already been reported above.
+    const verifiable = certificate !== ca || keyType !== undefined;
+    if (
+      verifiable &&
+      certificate.subject === certificate.issuer &&
+      !(await signedBy(certificate, certificate))
+    ) {
+      reasons.push(
+        `${describe(certificate)} is self-issued but its signature does not verify; the certificate was altered`,
+      );
+    }
   }
 
   const validity = checkValidity(ca, now, minRemainingDays);

@@ -17,8 +17,8 @@ export interface Issuer {
   certificate: x509.X509Certificate;
   key: CryptoKey;
   keyType: KeyType;
-  /** Hex key identifier for the authority key identifier of issued objects. */
-  keyId: string;
+  /** Authority key identifier extension for the certificates and CRLs it issues. */
+  authorityKeyIdentifier: x509.AuthorityKeyIdentifierExtension;
 }
 
 /** Issuers loaded recently, keyed by certificate and key PEM, so repeated issuance skips parsing. */
@@ -67,5 +67,6 @@ async function readIssuer(caCertPem: string, caKeyPem: string): Promise<Issuer> 
   const { key, keyType } = await importPrivateKeyPem(caKeyPem);
   const ski = certificate.getExtension(x509.SubjectKeyIdentifierExtension);
   const keyId = ski?.keyId ?? Buffer.from(await certificate.publicKey.getKeyIdentifier()).toString("hex");
-  return { certificate, key, keyType, keyId };
+  const authorityKeyIdentifier = new x509.AuthorityKeyIdentifierExtension(keyId, false);
+  return { certificate, key, keyType, authorityKeyIdentifier };
 }

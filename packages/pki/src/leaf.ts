@@ -31,6 +31,25 @@ const EXTENDED_KEY_USAGES: Record<LeafUsage, string[]> = {
   server: [x509.ExtendedKeyUsage.serverAuth],
 };
 
+/** Extensions that depend only on usage and key algorithm, encoded once and reused. */
+const fixedExtensionCache = new Map<string, x509.Extension[]>();
+
+function fixedExtensions(usage: LeafUsage, rsaKey: boolean): x509.Extension[] {
+  const cacheKey = `${usage}:${rsaKey}`;
+  const cached = fixedExtensionCache.get(cacheKey);
+  if (cached) return cached;
+
+  let keyUsages = x509.KeyUsageFlags.digitalSignature;
+  if (rsaKey) keyUsages |= x509.KeyUsageFlags.keyEncipherment;
+  const extensions = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(keyUsages, true),
+    new x509.ExtendedKeyUsageExtension(EXTENDED_KEY_USAGES[usage], false),
+  ];
+  fixedExtensionCache.set(cacheKey, extensions);
+  return extensions;
+}
+
 export interface IssueLeafOptions {
   caCertPem: string;
   caKeyPem: string;
@@ -96,26 +115,21 @@ export async function issueLeaf(options: IssueLeafOptions): Promise<IssuedLeaf> 
     );
   }
 
-  const { verified: csr, publicKey } = await checkCsr(options.csrPem);
+  const { verified: csr, spki: publicKey } = checkCsr(options.csrPem);
 
   const notBefore = new Date(now.getTime() - CLOCK_SKEW_BACKDATE_MS);
   const notAfter = new Date(
     Math.min(now.getTime() + options.lifetimeDays * DAY_MS, caCertificate.notAfter.getTime()),
   );
 
-  let keyUsages = x509.KeyUsageFlags.digitalSignature;
-  if (csr.keyType.startsWith("rsa")) keyUsages |= x509.KeyUsageFlags.keyEncipherment;
-
   const names: x509.JsonGeneralNames = [
     ...dnsNames.map((value) => ({ type: "dns" as const, value })),
     ...ipAddresses.map((value) => ({ type: "ip" as const, value })),
   ];
   const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(keyUsages, true),
-    new x509.ExtendedKeyUsageExtension(extendedKeyUsages, false),
+    ...fixedExtensions(options.usage, csr.keyType.startsWith("rsa")),
     await x509.SubjectKeyIdentifierExtension.create(publicKey),
-    new x509.AuthorityKeyIdentifierExtension(issuer.keyId, false),
+    issuer.authorityKeyIdentifier,
   ];
   if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names, false));
 

@@ -1,6 +1,5 @@
 // PEM parsing with clear errors, and the signature algorithms we accept on certificates,
 // CSRs and CRLs.
-import { CertificationRequest } from "@peculiar/asn1-csr";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Certificate } from "@peculiar/asn1-x509";
 import { PkiError } from "./errors";
@@ -8,14 +7,14 @@ import { x509 } from "./x509";
 
 const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
-/** Signature algorithms at SHA-256 strength or better, by OID. */
-const STRONG_SIGNATURE_ALGORITHMS: Record<string, string> = {
-  "1.2.840.113549.1.1.11": "sha256WithRSAEncryption",
-  "1.2.840.113549.1.1.12": "sha384WithRSAEncryption",
-  "1.2.840.113549.1.1.13": "sha512WithRSAEncryption",
-  "1.2.840.10045.4.3.2": "ecdsa-with-SHA256",
-  "1.2.840.10045.4.3.3": "ecdsa-with-SHA384",
-  "1.2.840.10045.4.3.4": "ecdsa-with-SHA512",
+/** Signature algorithms at SHA-256 strength or better, by OID, with the Node hash name. */
+const STRONG_SIGNATURE_ALGORITHMS: Record<string, { name: string; hash: string }> = {
+  "1.2.840.113549.1.1.11": { name: "sha256WithRSAEncryption", hash: "sha256" },
+  "1.2.840.113549.1.1.12": { name: "sha384WithRSAEncryption", hash: "sha384" },
+  "1.2.840.113549.1.1.13": { name: "sha512WithRSAEncryption", hash: "sha512" },
+  "1.2.840.10045.4.3.2": { name: "ecdsa-with-SHA256", hash: "sha256" },
+  "1.2.840.10045.4.3.3": { name: "ecdsa-with-SHA384", hash: "sha384" },
+  "1.2.840.10045.4.3.4": { name: "ecdsa-with-SHA512", hash: "sha512" },
 };
 
 /** Signature algorithms rejected as weak, by OID, with the names OpenSSL prints. */
@@ -29,26 +28,20 @@ const WEAK_SIGNATURE_ALGORITHMS: Record<string, string> = {
   "1.2.840.10040.4.3": "dsa-with-SHA1",
 };
 
-/** Verdict on a signature algorithm OID: its name and whether we accept it. */
-export interface SignatureAlgorithmCheck {
-  name: string;
-  acceptable: boolean;
-}
+/** Verdict on a signature algorithm OID: its name, whether we accept it, and its Node hash name if so. */
+export type SignatureAlgorithmCheck =
+  | { name: string; acceptable: true; hash: string }
+  | { name: string; acceptable: false };
 
 export function checkSignatureAlgorithm(oid: string): SignatureAlgorithmCheck {
   const strong = STRONG_SIGNATURE_ALGORITHMS[oid];
-  if (strong) return { name: strong, acceptable: true };
+  if (strong) return { ...strong, acceptable: true };
   return { name: WEAK_SIGNATURE_ALGORITHMS[oid] ?? `unsupported algorithm ${oid}`, acceptable: false };
 }
 
 /** Returns the signature algorithm OID of a certificate. */
 export function certificateSignatureOid(certificate: x509.X509Certificate): string {
   return AsnConvert.parse(certificate.rawData, Certificate).signatureAlgorithm.algorithm;
-}
-
-/** Returns the signature algorithm OID of a PKCS#10 request. */
-export function csrSignatureOid(csr: x509.Pkcs10CertificateRequest): string {
-  return AsnConvert.parse(csr.rawData, CertificationRequest).signatureAlgorithm.algorithm;
 }
 
 /** Splits a PEM text into its CERTIFICATE blocks, in file order. */
