@@ -122,8 +122,8 @@ function jump(table: IptablesJump["table"], chain: IptablesJump["chain"], target
 
 /**
  * Returns the jumps from the built-in chains into ours, the same for both families.
- * The agent inserts each one first in its chain when `check` fails, so our DNAT and
- * guards run before the operator's own rules.
+ * After the restore text has created our chains, the agent inserts each jump first in
+ * its chain when `check` fails, so our DNAT and guards run before the operator's rules.
  */
 export function iptablesJumpRules(): IptablesJump[] {
   return [
