@@ -2,11 +2,13 @@
 // members run bumps exactly those members' generations.
 import {
   type ClusterPreset,
+  type ClusterSpec,
   defaultInboundPortBase,
   defaultTlsPolicy,
   MAX_LEAF_LIFETIME_DAYS,
   PRESET_PORTS,
   type TlsPolicy,
+  validateClusterSpec,
   validateName,
   validatePort,
 } from "@tunnelfleet/mesh";
@@ -97,6 +99,18 @@ function checkLifetime(value: number | undefined, issues: FieldIssue[]): void {
   }
 }
 
+/**
+ * Runs the mesh package's checks of one cluster (port ranges, inbound block overlaps) and
+ * names each rejected field as the API input names it (`inboundPortBase`, `tls.keyType`).
+ */
+function checkClusterSpec(spec: ClusterSpec, issues: FieldIssue[]): void {
+  for (const issue of validateClusterSpec(spec, "cluster")) {
+    const field = issue.field.replace(/^cluster\.?/, "") || "cluster";
+    const message = issue.message.replace(/^cluster\./, "");
+    if (!issues.some((known) => known.field === field)) issues.push({ ...issue, field, message });
+  }
+}
+
 function throwIfAny(issues: FieldIssue[]): void {
   if (issues.length > 0) throw new InputError(issues.map((issue) => issue.message).join("; "), issues);
 }
@@ -154,6 +168,12 @@ export async function createCluster(
   const tls: TlsPolicy = { ...defaultTlsPolicy, ...input.tls };
   checkLifetime(input.tls?.leafLifetimeDays, issues);
   throwIfAny(issues);
+  const strict = input.strict ?? false;
+  checkClusterSpec(
+    { id: "new", name: input.name, preset: input.preset, appPorts, inboundPortBase, tls, strict },
+    issues,
+  );
+  throwIfAny(issues);
 
   // Key generation (up to seconds for RSA-4096) happens before the transaction opens.
   const material = await generateAuthorityMaterial(deps, `Tunnelfleet cluster ${input.name}`, tls.keyType);
@@ -173,7 +193,7 @@ export async function createCluster(
           keyType: keyTypeToDb(tls.keyType),
           leafLifetimeDays: tls.leafLifetimeDays,
           minTlsVersion: tlsVersionToDb(tls.minTlsVersion),
-          strict: input.strict ?? false,
+          strict,
         },
       });
       await createClusterAuthority(tx, created.id, material, false);
@@ -216,6 +236,18 @@ export async function updateCluster(
     async (tx) => {
       const before = clusterToView(await findCluster(tx, input.id));
       if (input.name !== undefined) await checkNameFree(tx, input.name, input.id);
+      const merged: ClusterSpec = {
+        id: before.id,
+        name: input.name ?? before.name,
+        preset: before.preset,
+        appPorts: input.appPorts ?? before.appPorts,
+        inboundPortBase: input.inboundPortBase ?? before.inboundPortBase,
+        tls: { ...before.tls, ...input.tls },
+        strict: input.strict ?? before.strict,
+      };
+      const specIssues: FieldIssue[] = [];
+      checkClusterSpec(merged, specIssues);
+      throwIfAny(specIssues);
 
       await tx.cluster.update({
         where: { id: input.id },
