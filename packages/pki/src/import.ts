@@ -39,7 +39,7 @@ export interface ImportCaOptions {
 export interface ImportedCa {
   /** PEM of the CA that signs leaves. */
   certPem: string;
-  /** PEM of its issuers in leaf-first order, or "" when the CA stands alone. */
+  /** PEM of its issuers in leaf-first order, or "" when certPem contains only the CA. */
   chainPem: string;
   /** The private key re-encoded as PKCS#8 PEM; seal it before storing it. */
   keyPem: string;
@@ -140,13 +140,16 @@ function checkKeyMatch(key: KeyObject, certificates: x509.X509Certificate[]): st
 }
 
 /**
- * Checks an existing CA and its key, and returns them ready to sign leaves. Rejected with
- * CaImportError listing every reason found: unparseable input; a certificate that is not
- * CA:TRUE or lacks keyCertSign; an RSA key under 2048 bits, an EC curve weaker than P-256
- * or another unsupported key; a SHA-1, MD5 or other weak signature on any certificate in
- * certPem; a CA not yet valid, expired, or expiring within `minRemainingDays` (default 30);
- * a key that does not match the first certificate; issuers not in leaf-first order. A CA
- * expiring within 90 days imports with a warning.
+ * Checks an existing CA and its key, and returns them ready to sign leaves. Every problem
+ * found goes into the `reasons` of one CaImportError:
+ * - unparseable certificate or key;
+ * - a certificate that is not CA:TRUE, or has a key usage without keyCertSign;
+ * - an RSA key under 2048 bits, an EC curve weaker than P-256, or another unsupported key;
+ * - a SHA-1, MD5 or other weak signature on any certificate in certPem;
+ * - a CA not valid yet, expired, or expiring within `minRemainingDays` (default 30);
+ * - a key that does not match the first certificate;
+ * - issuers not in leaf-first order.
+ * A CA expiring within 90 days imports with a warning instead.
  */
 export async function importCa(options: ImportCaOptions): Promise<ImportedCa> {
   const now = resolveNow(options.now);

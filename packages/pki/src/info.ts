@@ -16,7 +16,7 @@ export interface CertificateInfo {
   notAfter: Date;
   /** Key type of the certified key, or null for a key outside the supported types. */
   keyType: KeyType | null;
-  /** Whether basicConstraints says CA:TRUE. */
+  /** Whether basicConstraints has CA:TRUE. */
   isCa: boolean;
 }
 

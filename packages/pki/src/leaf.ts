@@ -17,12 +17,12 @@ import {
 import { x509 } from "./x509";
 
 /**
- * What a leaf is for: "tunnel" is a stunnel member identity (server and client of mutual
+ * Purpose of a leaf: "tunnel" is a stunnel member identity (server and client of mutual
  * TLS), "agent" authenticates an agent to the gateway, "server" is a TLS server only.
  */
 export type LeafUsage = "tunnel" | "agent" | "server";
 
-/** Longest leaf lifetime accepted, in days (the CA/Browser Forum's old 825-day cap). */
+/** Maximum leaf lifetime in days (the CA/Browser Forum's former 825-day cap). */
 const MAX_LEAF_LIFETIME_DAYS = 825;
 
 const EXTENDED_KEY_USAGES: Record<LeafUsage, string[]> = {
@@ -78,11 +78,12 @@ export interface IssuedLeaf {
 
 /**
  * Issues a leaf for the key in a verified CSR. The leaf carries the given SANs, the
- * extended key usages of `usage`, basicConstraints CA:FALSE, key usage digitalSignature
- * (plus keyEncipherment for RSA keys, which TLS 1.2 RSA key exchange needs), subject and
- * authority key identifiers, and a signature hash matching the CA key (SHA-256 for P-256
- * and RSA-2048/3072 CAs). notBefore is `now` minus CLOCK_SKEW_BACKDATE_MS; notAfter is
- * `now` plus lifetimeDays, cut to the CA's notAfter so no leaf outlives its CA.
+ * extended key usages of `usage`, basicConstraints CA:FALSE and subject and authority key
+ * identifiers. Its key usage is digitalSignature, plus keyEncipherment for RSA keys because
+ * TLS 1.2 RSA key exchange needs it. The signature hash matches the CA key (SHA-256 for
+ * P-256 and RSA-2048/3072 CAs, SHA-384 for P-384 and RSA-4096). notBefore is `now` minus
+ * CLOCK_SKEW_BACKDATE_MS, and notAfter is `now` plus lifetimeDays, cut to the CA's notAfter
+ * so that no leaf outlives its CA.
  */
 export async function issueLeaf(options: IssueLeafOptions): Promise<IssuedLeaf> {
   checkCommonName(options.commonName, "commonName");

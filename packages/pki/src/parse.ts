@@ -52,7 +52,7 @@ export function splitCertificatePems(pem: string): string[] {
 
 /**
  * Parses exactly one PEM certificate; `label` names the input in errors
- * (for example "caCertPem"). Throws PkiError when the text holds no or several certificates.
+ * (for example "caCertPem"). Throws PkiError when the text contains no or several certificates.
  */
 export function parseCertificate(pem: string, label: string): x509.X509Certificate {
   const blocks = splitCertificatePems(pem);

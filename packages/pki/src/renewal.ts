@@ -10,10 +10,10 @@ const JITTER_FRACTION = 0.05;
 const LATEST_FRACTION = 0.8;
 
 /**
- * Returns when a leaf should be renewed: at 2/3 of its lifetime, moved by a uniform jitter
- * of up to 5% of the lifetime either way (so between about 61.7% and 71.7%) so that
- * members issued together do not all renew at once. The result is never later than 80%
- * of the lifetime. `random` returns a number in [0, 1), like Math.random.
+ * Computes when a leaf should be renewed: at 2/3 of its lifetime, moved by a uniform jitter
+ * of up to 5% of the lifetime either way, so between about 61.7% and 71.7%. The jitter keeps
+ * members issued together from renewing at once. The result is never later than 80% of the
+ * lifetime. `random` returns a number in [0, 1), like Math.random; values outside are clamped.
  */
 export function renewalDueAt(
   validity: { notBefore: Date; notAfter: Date },

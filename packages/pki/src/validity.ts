@@ -5,10 +5,10 @@ import { PkiError } from "./errors";
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * How far notBefore is set before the issuing time. A member whose clock lags the control
- * plane's by up to this much still accepts a freshly issued certificate; one hour covers
- * a VM resumed from suspend or a host whose NTP sync is late, and costs nothing on a
- * 30-day leaf.
+ * How far notBefore is set before the issuing time, in milliseconds. A member whose clock
+ * lags the control plane's by up to this much still accepts a freshly issued certificate.
+ * One hour covers a VM resumed from suspend or a host with a late NTP sync, and it costs
+ * little on a 30-day leaf.
  */
 export const CLOCK_SKEW_BACKDATE_MS = 60 * 60 * 1000;
 

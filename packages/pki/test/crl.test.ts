@@ -30,13 +30,13 @@ async function leafFor(ca: { certPem: string; keyPem: string }, name: string) {
 describe.each(["ecdsa-p256", "rsa-2048"] as const)("createCrl with a %s CA", (keyType) => {
   let ca: { certPem: string; keyPem: string };
   let revoked: { certPem: string; serial: string };
-  let kept: { certPem: string; serial: string };
+  let valid: { certPem: string; serial: string };
   let crlPem: string;
 
   beforeAll(async () => {
     ca = await createCa({ commonName: `CRL CA ${keyType}`, keyType });
     revoked = await leafFor(ca, "revoked-node");
-    kept = await leafFor(ca, "kept-node");
+    valid = await leafFor(ca, "valid-node");
     crlPem = await createCrl({
       caCertPem: ca.certPem,
       caKeyPem: ca.keyPem,
@@ -49,14 +49,14 @@ describe.each(["ecdsa-p256", "rsa-2048"] as const)("createCrl with a %s CA", (ke
     work.write(`ca-${keyType}.pem`, ca.certPem);
     work.write(`crl-${keyType}.pem`, crlPem);
     work.write(`revoked-${keyType}.pem`, revoked.certPem);
-    work.write(`kept-${keyType}.pem`, kept.certPem);
+    work.write(`valid-${keyType}.pem`, valid.certPem);
   });
 
   it("lists the revoked serial", () => {
     const text = work.opensslOk(["crl", "-in", `crl-${keyType}.pem`, "-noout", "-text"]);
 
     expect(text).toContain(`Serial Number: ${revoked.serial.toUpperCase()}`);
-    expect(text).not.toContain(kept.serial.toUpperCase());
+    expect(text).not.toContain(valid.serial.toUpperCase());
     expect(text).toContain("Key Compromise");
     expect(text).toMatch(/CRL Number: \n\s+42\n/);
     expect(text).toContain(`Issuer: CN = CRL CA ${keyType}`);
@@ -83,9 +83,9 @@ describe.each(["ecdsa-p256", "rsa-2048"] as const)("createCrl with a %s CA", (ke
     expect(revokedResult.status).not.toBe(0);
     expect(revokedResult.stdout + revokedResult.stderr).toContain("certificate revoked");
 
-    const keptResult = work.openssl([...args, `kept-${keyType}.pem`]);
-    expect(keptResult.stderr).toBe("");
-    expect(keptResult.status).toBe(0);
+    const validResult = work.openssl([...args, `valid-${keyType}.pem`]);
+    expect(validResult.stderr).toBe("");
+    expect(validResult.status).toBe(0);
   });
 });
 

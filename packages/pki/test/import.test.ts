@@ -223,15 +223,15 @@ describe("importCa accepts", () => {
     },
     { label: "RSA-2048", newkey: ["-newkey", "rsa:2048"], keyType: "rsa-2048" },
   ])("an openssl $label CA that then issues", async ({ newkey, keyType }) => {
-    const made = opensslCa(`Good ${keyType}`, { newkey });
+    const ca = opensslCa(`Good ${keyType}`, { newkey });
 
-    const imported = await importCa(made);
+    const imported = await importCa(ca);
 
     expect(imported.keyType).toBe(keyType);
     expect(imported.subject).toBe(`CN=Good ${keyType}`);
     expect(imported.warnings).toEqual([]);
     expect(imported.chainPem).toBe("");
-    expect(imported.spkiHash).toBe(spkiHash(made.certPem));
+    expect(imported.spkiHash).toBe(spkiHash(ca.certPem));
     expect(imported.keyPem).toContain("-----BEGIN PRIVATE KEY-----");
 
     const leafPem = await leafUnder(imported);
@@ -243,11 +243,11 @@ describe("importCa accepts", () => {
   });
 
   it("a PKCS#1 RSA key", async () => {
-    const made = opensslCa("Traditional", { newkey: ["-newkey", "rsa:2048"] });
-    const traditional = work.opensslOk(["rsa", "-traditional"], made.keyPem);
+    const ca = opensslCa("Traditional", { newkey: ["-newkey", "rsa:2048"] });
+    const traditional = work.opensslOk(["rsa", "-traditional"], ca.keyPem);
     expect(traditional).toContain("-----BEGIN RSA PRIVATE KEY-----");
 
-    const imported = await importCa({ certPem: made.certPem, keyPem: traditional });
+    const imported = await importCa({ certPem: ca.certPem, keyPem: traditional });
 
     expect(imported.keyType).toBe("rsa-2048");
   });
@@ -273,9 +273,9 @@ describe("importCa accepts", () => {
   });
 
   it("a CA expiring within 90 days, with a warning", async () => {
-    const made = opensslCa("Soon", { days: 60 });
+    const ca = opensslCa("Soon", { days: 60 });
 
-    const imported = await importCa(made);
+    const imported = await importCa(ca);
 
     expect(imported.warnings).toHaveLength(1);
     expect(imported.warnings[0]).toMatch(
@@ -286,9 +286,9 @@ describe("importCa accepts", () => {
 
 describe("importCa rejects", () => {
   it("an RSA-1024 CA", async () => {
-    const made = opensslCa("Weak CA", { newkey: ["-newkey", "rsa:1024"] });
+    const ca = opensslCa("Weak CA", { newkey: ["-newkey", "rsa:1024"] });
 
-    const reasons = await rejectionReasons(made);
+    const reasons = await rejectionReasons(ca);
 
     expect(reasons).toEqual([
       'CA certificate "CN=Weak CA" has an RSA-1024 key, which is weaker than RSA-2048; ' +
@@ -297,11 +297,11 @@ describe("importCa rejects", () => {
   });
 
   it("a P-224 CA", async () => {
-    const made = opensslCa("Small Curve", {
+    const ca = opensslCa("Small Curve", {
       newkey: ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-224"],
     });
 
-    const reasons = await rejectionReasons(made);
+    const reasons = await rejectionReasons(ca);
 
     expect(reasons).toHaveLength(1);
     expect(reasons[0]).toContain(
@@ -310,9 +310,9 @@ describe("importCa rejects", () => {
   });
 
   it("a SHA-1 signed CA", async () => {
-    const made = opensslCa("Old CA", { newkey: ["-newkey", "rsa:2048"], digest: "sha1" });
+    const ca = opensslCa("Old CA", { newkey: ["-newkey", "rsa:2048"], digest: "sha1" });
 
-    const reasons = await rejectionReasons(made);
+    const reasons = await rejectionReasons(ca);
 
     expect(reasons).toEqual([
       'CA certificate "CN=Old CA" is signed with sha1WithRSAEncryption; re-issue it with SHA-256 or stronger',
@@ -320,9 +320,9 @@ describe("importCa rejects", () => {
   });
 
   it("an MD5 signed CA", async () => {
-    const made = opensslCa("Older CA", { newkey: ["-newkey", "rsa:2048"], digest: "md5" });
+    const ca = opensslCa("Older CA", { newkey: ["-newkey", "rsa:2048"], digest: "md5" });
 
-    const reasons = await rejectionReasons(made);
+    const reasons = await rejectionReasons(ca);
 
     expect(reasons).toEqual([
       'CA certificate "CN=Older CA" is signed with md5WithRSAEncryption; re-issue it with SHA-256 or stronger',
@@ -330,23 +330,23 @@ describe("importCa rejects", () => {
   });
 
   it("a key that does not match", async () => {
-    const made = opensslCa("Mismatch CA");
+    const ca = opensslCa("Mismatch CA");
     const otherKey = work.opensslOk(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]);
 
-    const reasons = await rejectionReasons({ certPem: made.certPem, keyPem: otherKey });
+    const reasons = await rejectionReasons({ certPem: ca.certPem, keyPem: otherKey });
 
     expect(reasons).toEqual([
       'the private key does not match CA certificate "CN=Mismatch CA"; pass the key that belongs to this certificate',
     ]);
   });
 
-  it("an expired CA made by openssl ca", async () => {
-    const made = opensslCaWithDates("Expired CA", "20200101000000Z", "20210101000000Z");
-    expect(work.opensslOk(["x509", "-noout", "-enddate"], made.certPem)).toContain(
+  it("an expired CA ca by openssl ca", async () => {
+    const ca = opensslCaWithDates("Expired CA", "20200101000000Z", "20210101000000Z");
+    expect(work.opensslOk(["x509", "-noout", "-enddate"], ca.certPem)).toContain(
       "notAfter=Jan  1 00:00:00 2021 GMT",
     );
 
-    const reasons = await rejectionReasons(made);
+    const reasons = await rejectionReasons(ca);
 
     expect(reasons).toEqual([
       'CA certificate "CN=Expired CA" expired on 2021-01-01T00:00:00.000Z; import a current CA',
@@ -354,9 +354,9 @@ describe("importCa rejects", () => {
   });
 
   it("a CA that is not valid yet", async () => {
-    const made = opensslCaWithDates("Future CA", "20400101000000Z", "20500101000000Z");
+    const ca = opensslCaWithDates("Future CA", "20400101000000Z", "20500101000000Z");
 
-    const reasons = await rejectionReasons(made);
+    const reasons = await rejectionReasons(ca);
 
     expect(reasons).toEqual([
       'CA certificate "CN=Future CA" is not valid until 2040-01-01T00:00:00.000Z; check the system clock or import it later',
@@ -364,24 +364,24 @@ describe("importCa rejects", () => {
   });
 
   it("a CA expiring within 30 days", async () => {
-    const made = opensslCa("Ending CA", { days: 10 });
+    const ca = opensslCa("Ending CA", { days: 10 });
 
-    const reasons = await rejectionReasons(made);
+    const reasons = await rejectionReasons(ca);
 
     expect(reasons).toHaveLength(1);
     expect(reasons[0]).toMatch(
       /^CA certificate "CN=Ending CA" expires on .*, in (9|10) days, less than the required 30; renew the CA certificate before importing it$/,
     );
-    const accepted = await importCa({ ...made, minRemainingDays: 5 });
+    const accepted = await importCa({ ...ca, minRemainingDays: 5 });
     expect(accepted.warnings).toHaveLength(1);
   });
 
   it("a certificate that is not CA:TRUE", async () => {
-    const made = opensslCa("Leaf Not CA", {
+    const ca = opensslCa("Leaf Not CA", {
       extensions: ["basicConstraints = critical, CA:FALSE", "keyUsage = critical, digitalSignature"],
     });
 
-    const reasons = await rejectionReasons(made);
+    const reasons = await rejectionReasons(ca);
 
     expect(reasons).toContain(
       'CA certificate "CN=Leaf Not CA" is not a CA: basicConstraints CA:TRUE is missing; import a CA certificate, not a leaf',
@@ -392,9 +392,9 @@ describe("importCa rejects", () => {
   });
 
   it("a certificate without basicConstraints", async () => {
-    const made = opensslCa("No Constraints", { extensions: ["subjectKeyIdentifier = hash"] });
+    const ca = opensslCa("No Constraints", { extensions: ["subjectKeyIdentifier = hash"] });
 
-    const reasons = await rejectionReasons(made);
+    const reasons = await rejectionReasons(ca);
 
     expect(reasons).toEqual([
       'CA certificate "CN=No Constraints" is not a CA: basicConstraints CA:TRUE is missing; import a CA certificate, not a leaf',
@@ -402,13 +402,13 @@ describe("importCa rejects", () => {
   });
 
   it("every problem at once", async () => {
-    const made = opensslCa("Bad CA", {
+    const ca = opensslCa("Bad CA", {
       newkey: ["-newkey", "rsa:1024"],
       digest: "sha1",
       extensions: ["basicConstraints = CA:FALSE"],
     });
 
-    const reasons = await rejectionReasons(made);
+    const reasons = await rejectionReasons(ca);
 
     expect(reasons).toHaveLength(3);
     expect(reasons.join("\n")).toContain("is not a CA");
@@ -450,9 +450,9 @@ describe("importCa rejects", () => {
   });
 
   it("unparseable input", async () => {
-    const made = opensslCa("Parse CA");
+    const ca = opensslCa("Parse CA");
 
-    expect(await rejectionReasons({ certPem: "garbage", keyPem: made.keyPem })).toEqual([
+    expect(await rejectionReasons({ certPem: "garbage", keyPem: ca.keyPem })).toEqual([
       'certPem contains no "-----BEGIN CERTIFICATE-----" block; pass the CA certificate as PEM',
     ]);
 
@@ -464,8 +464,8 @@ describe("importCa rejects", () => {
   });
 
   it("an altered self-signed certificate", async () => {
-    const made = opensslCa("Altered CA");
-    const der = Buffer.from(made.certPem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, ""), "base64");
+    const ca = opensslCa("Altered CA");
+    const der = Buffer.from(ca.certPem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, ""), "base64");
     // Change the name in both issuer and subject, so the certificate stays self-issued.
     for (let at = der.indexOf("Altered CA"); at >= 0; at = der.indexOf("Altered CA", at + 1)) {
       der[at] = "B".charCodeAt(0);
@@ -475,7 +475,7 @@ describe("importCa rejects", () => {
       .match(/.{1,64}/g)!
       .join("\n")}\n-----END CERTIFICATE-----\n`;
 
-    const reasons = await rejectionReasons({ certPem: altered, keyPem: made.keyPem });
+    const reasons = await rejectionReasons({ certPem: altered, keyPem: ca.keyPem });
 
     expect(reasons.join("\n")).toContain("signature does not verify");
   });
