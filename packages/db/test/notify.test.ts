@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { CHANGES_CHANNEL, type Listener, listen, MAX_PAYLOAD_BYTES, notify } from "../src/notify";
+import {
+  CHANGES_CHANNEL,
+  type Listener,
+  type ListenOptions,
+  listen,
+  MAX_PAYLOAD_BYTES,
+  notify,
+} from "../src/notify";
 import { createTestDatabase, type TestDatabase } from "../src/testing";
 import { withClient } from "./helpers";
 
@@ -16,14 +23,19 @@ async function database(): Promise<TestDatabase> {
 }
 
 /** Starts a listener that queues payloads. `next()` resolves with the next one. */
-async function collect(url: string, channel: string) {
+async function collect(url: string, channel: string, options: ListenOptions = {}) {
   const received: string[] = [];
   const waiters: Array<(payload: string) => void> = [];
-  const listener: Listener = await listen(url, channel, (payload) => {
-    const waiter = waiters.shift();
-    if (waiter) waiter(payload);
-    else received.push(payload);
-  });
+  const listener: Listener = await listen(
+    url,
+    channel,
+    (payload) => {
+      const waiter = waiters.shift();
+      if (waiter) waiter(payload);
+      else received.push(payload);
+    },
+    options,
+  );
   cleanups.push(() => listener.close());
   return {
     next: () =>
@@ -73,6 +85,28 @@ describe("listen and notify", () => {
     });
 
     expect(await listener.next()).toBe("mine");
+  });
+
+  it("reconnects after losing its connection", async () => {
+    const { url } = await database();
+    let reconnected!: () => void;
+    const reconnect = new Promise<void>((resolveReconnect) => {
+      reconnected = resolveReconnect;
+    });
+    const listener = await collect(url, CHANGES_CHANNEL, { onReconnect: () => reconnected() });
+
+    const terminated = await withClient(url, async (client) => {
+      const { rows } = await client.query<{ terminated: boolean }>(
+        `SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%'`,
+      );
+      return rows;
+    });
+    expect(terminated).toEqual([{ terminated: true }]);
+    await reconnect;
+    await withClient(url, (client) => notify(client, CHANGES_CHANNEL, "after-reconnect"));
+
+    expect(await listener.next()).toBe("after-reconnect");
   });
 
   it("rejects an oversized payload", async () => {
