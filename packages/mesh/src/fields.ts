@@ -1,5 +1,5 @@
 // Single-field validators. Every name, id, address and port that reaches a stunnel.conf
-// line or an iptables argument passes one of these first; the API reuses them on input.
+// line or an iptables argument passes one of these first. The API reuses them on input.
 import ipaddr from "ipaddr.js";
 import type { ValidationIssue } from "./model";
 
@@ -16,7 +16,7 @@ const NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
 const LABEL_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /**
- * Longest host name accepted. DNS allows 253, but the name also goes into stunnel service
+ * Maximum host name length. DNS allows 253, but the name also goes into stunnel service
  * names and rule comments, and iptables caps a comment at 255 bytes.
  */
 export const MAX_HOST_NAME_LENGTH = 120;

@@ -8,7 +8,7 @@ import type { HostPlan } from "./model";
  */
 export const RENDER_FORMAT_VERSION = 1;
 
-/** What a host's bundle carries: its plan and the PEM documents it needs, by name. */
+/** Contents of a host's bundle: its plan and the PEM documents it needs, by name. */
 export interface BundleParts {
   plan: HostPlan;
   /** PEM texts by role, for example `{ ca: "...", cert: "...", crl: "..." }`. */

@@ -59,11 +59,11 @@ function effective(section: Section, global: Section, name: string): string | un
 }
 
 /**
- * Lints stunnel.conf text and returns every issue found: no services at all, a numeric
- * `verify` level anywhere, a service without accept or connect, an accept without an
- * address (a bare port listens on every address), a service without `verifyChain = yes`,
- * and a client service without checkIP or checkHost or whose plaintext accept is not on
- * loopback. An empty list means none of these were found; it does not prove that stunnel
+ * Lints stunnel.conf text and returns every issue found. It reports a file without
+ * services, a numeric `verify` level anywhere, a service without accept or connect, an
+ * accept without an address (a bare port listens on every address), and a service
+ * without `verifyChain = yes`. For client services it also reports a missing checkIP or
+ * checkHost and a plaintext accept that is not on loopback. An empty list means none of these were found; it does not prove that stunnel
  * accepts the file.
  */
 export function lintStunnelConf(text: string): ValidationIssue[] {

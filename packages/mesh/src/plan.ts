@@ -48,12 +48,13 @@ interface PeerOfHost {
 }
 
 /**
- * Plans host `hostId`. For every cluster the host belongs to and every app port p:
- * an inbound service (accept own address : inbound port, connect own address : p); for
- * every other member Q an outbound service (accept loopback : allocated port, connect
- * Q : Q's inbound port, checkIP Q), a DNAT rule steering Q:p into it and a peer link; in
- * strict mode an ingress guard on the own address and an egress guard per peer. The own
- * address is never a DNAT destination. Output is sorted by cluster name, peer host name
+ * Plans host `hostId`. For every cluster the host belongs to and every app port p, it adds:
+ * - an inbound service: accept <own address>:<inbound port>, connect <own address>:p;
+ * - for every other member Q, an outbound service (accept <loopback>:<allocated port>,
+ *   connect <Q>:<Q's inbound port>, checkIP Q), a DNAT rule steering Q:p into it, and a
+ *   peer link;
+ * - in strict mode, an ingress guard on the own address and an egress guard per peer.
+ * The own address is never a DNAT destination. Output is sorted by cluster name, peer host name
  * and app-port order, whatever the order of the topology's lists. Local ports keep their
  * values from `previousAllocation` (see allocateLocalPorts); app and inbound ports of the
  * host's clusters are never allocated. Throws MeshValidationError when the topology is

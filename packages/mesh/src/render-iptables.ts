@@ -3,16 +3,16 @@
 import type { AddressFamily } from "./fields";
 import type { DnatRule, EgressGuardRule, HostPlan, IngressGuardRule } from "./model";
 
-/** nat chain of the DNAT rules; jumped to from nat OUTPUT because only local apps are steered. */
+/** nat chain of the DNAT rules. nat OUTPUT jumps here because only connections of local apps are steered. */
 export const NAT_OUTPUT_CHAIN = "TUNNELFLEET-OUTPUT";
 
-/** filter chain of the ingress guards; jumped to from filter INPUT, which sees connections to this host. */
+/** filter chain of the ingress guards. filter INPUT jumps here because it handles connections to this host. */
 export const FILTER_INPUT_CHAIN = "TUNNELFLEET-INPUT";
 
 /**
- * filter chain of the egress guards; jumped to from filter OUTPUT, which runs after nat
- * OUTPUT, so it sees the DNATed loopback destination of tunnelled connections and
- * rejects only plaintext that escaped the DNAT rules.
+ * filter chain of the egress guards. filter OUTPUT jumps here. It runs after nat OUTPUT,
+ * so its rules match the DNATed loopback destination of tunnelled connections and
+ * reject only plaintext that escaped the DNAT rules.
  */
 export const FILTER_OUTPUT_CHAIN = "TUNNELFLEET-OUTPUT";
 
@@ -63,6 +63,8 @@ function dnatLine(rule: DnatRule, family: AddressFamily): string {
   ].join(" ");
 }
 
+// NOTE: the guard matches the member address only; an app bound to every address stays
+// reachable in clear on the host's other addresses.
 function ingressGuardLine(rule: IngressGuardRule, family: AddressFamily): string {
   return [
     `-A ${FILTER_INPUT_CHAIN} -d ${destination(rule.address, family)} ! -i lo -p tcp -m tcp --dport ${rule.appPort}`,

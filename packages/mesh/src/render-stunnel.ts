@@ -6,7 +6,7 @@ import type { HostPlan, InboundService, OutboundService, StunnelPaths, Validatio
 /**
  * Seconds an outbound service waits for a peer's TCP connect (stunnel's default is 10).
  * The app's connection is already accepted while stunnel connects, so this bounds how
- * long the app waits on a dead peer before it sees a reset.
+ * long the app waits on a dead peer before it gets a reset.
  */
 export const STUNNEL_CONNECT_TIMEOUT_SECONDS = 5;
 
@@ -83,7 +83,7 @@ function outboundSection(service: OutboundService, plan: HostPlan): string[] {
  * Renders the stunnel.conf of a plan made by planHost. Global options: pid file, daemon
  * mode, log file, the leaf certificate and key, the CA file and the CRL file (when given),
  * no renegotiation and the connect timeout. Each inbound service requires and verifies
- * the peer's chain; each outbound service verifies the chain and checks that the peer's
+ * the peer's chain. Each outbound service verifies the chain and checks that the peer's
  * certificate carries its address as an IP SAN (checkIP). Every accept and connect
  * carries an explicit address. The same plan, paths and options give the same bytes.
  * Throws MeshValidationError for an unsafe path or a plan without services (stunnel
@@ -105,6 +105,8 @@ export function renderStunnelConf(
     ]);
   }
 
+  // NOTE: no setuid/setgid, so stunnel keeps the agent's user (root). Dropping privileges
+  // needs the key, CRL and pid directory readable by that user, which the agent does not set up yet.
   const lines: string[] = [
     `; Tunnelfleet stunnel configuration of host ${plan.hostName} (id ${plan.hostId}).`,
     "; Rendered from the host plan: the agent replaces this file on every apply.",

@@ -17,10 +17,10 @@ const PRESETS: readonly ClusterPreset[] = [
 const KEY_TYPES: readonly KeyType[] = ["ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096"];
 const TLS_VERSIONS: readonly TlsVersion[] = ["TLSv1.2", "TLSv1.3"];
 
-/** Most protected ports one cluster may have; each costs one tunnel per peer. */
+/** Maximum number of protected ports of one cluster. Each port costs one tunnel per peer. */
 export const MAX_APP_PORTS = 16;
 
-/** Longest leaf lifetime a policy may set, in days (the CA/Browser Forum ceiling of 397). */
+/** Maximum leaf lifetime of a policy, in days: 397, the CA/Browser Forum limit for public server certificates. */
 export const MAX_LEAF_LIFETIME_DAYS = 397;
 
 function issue(field: string, value: unknown, message: string): ValidationIssue {
@@ -175,11 +175,12 @@ function validateTlsPolicy(field: string, tls: unknown): ValidationIssue[] {
 
 /**
  * Validates a whole topology: every cluster, host and membership on its own, then the
- * relations: unknown or duplicate ids and names, a host listed twice in a cluster, an
- * address used twice in a cluster or by two hosts, an address not in canonical form,
- * and port clashes on a host (an inbound port used twice, an inbound port equal to an
- * app port of any of the host's clusters, one app port used by two clusters on one
- * address). Returns every issue found; an empty list means the topology is valid.
+ * relations between them. It rejects unknown or duplicate ids and names, a host listed
+ * twice in a cluster, an address used twice in a cluster or by two hosts, and an address
+ * not in canonical form. It also rejects port clashes on a host: an inbound port used by
+ * two clusters, an inbound port equal to an app port of any of the host's clusters, and
+ * one app port used by two clusters on one address. Returns every issue found, so an
+ * empty list means the topology is valid.
  */
 export function validateTopology(topology: unknown): ValidationIssue[] {
   if (!isRecord(topology))

@@ -28,7 +28,7 @@ export function cluster(
   };
 }
 
-/** A topology of one cluster whose members are hosts `<prefix>-1` ... with the given addresses. */
+/** Builds a topology of one cluster whose members are hosts `<prefix>-1`, `<prefix>-2`, ... at the given addresses. */
 export function singleCluster(spec: ClusterSpec, addresses: string[], prefix = "node"): Topology {
   const hosts = addresses.map((_, index) => ({
     id: `${prefix}-id-${index + 1}`,

@@ -190,7 +190,7 @@ socket.on("timeout", () => { console.log("timeout"); socket.destroy(); });
 socket.on("error", (error) => console.log(error.code));
 `;
 
-/** A node script run inside a namespace: on address:port, answers every connection with a fixed word and closes. */
+/** A node script run inside a namespace: on address:port, replies to every connection with a fixed word and closes it. */
 const RESPONDER = `
 const net = require("node:net");
 const [host, port, word] = process.argv.slice(1);
