@@ -37,7 +37,7 @@ export function createAgent(config: AgentConfig = {}): Agent {
   const prober = config.prober ?? new NodeTlsProber();
   const stunnel = new StunnelController(executor, {
     binary: config.stunnelBinary ?? "stunnel",
-    confPath: `${paths.currentLink}/stunnel.conf`,
+    confPath: paths.stunnelConf,
     pidFile: paths.pidFile,
     logFile: paths.logFile,
   });

@@ -21,6 +21,12 @@ export interface AgentPaths {
   generationsDir: string;
   /** Symlink to the generation stunnel runs; stunnel.conf names files through it. */
   currentLink: string;
+  /**
+   * The config stunnel runs, a copy of the current generation's. It cannot be reached
+   * through `current`: stunnel 5.68 resolves the config path once at start and re-reads
+   * that resolved file on every SIGHUP.
+   */
+  stunnelConf: string;
   stateFile: string;
   /** Normalised iptables-save output from before the first apply; uninstall restores to it. */
   netfilterSnapshot: string;
@@ -42,6 +48,7 @@ export function agentPaths(stateDir = DEFAULT_STATE_DIR, runDir = DEFAULT_RUN_DI
     tunnelNextKey: join(stateDir, "tunnel", "tunnel-next.key"),
     generationsDir: join(stateDir, "generations"),
     currentLink: join(stateDir, "current"),
+    stunnelConf: join(stateDir, "stunnel.conf"),
     stateFile: join(stateDir, "state.json"),
     netfilterSnapshot: join(stateDir, "iptables-before.txt"),
     pidFile: join(runDir, "stunnel.pid"),

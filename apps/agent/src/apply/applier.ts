@@ -184,7 +184,8 @@ export class Applier {
       return finish(error, error instanceof StepError ? error.step : "preflight");
     }
 
-    // 2. Stage the generation directory and switch `current` to it.
+    // 2. Stage the generation directory, switch `current` to it and copy its stunnel.conf to
+    //    the path stunnel reads.
     const directoryName = `${bundle.generation}-${randomBytes(3).toString("hex")}`;
     const target = join("generations", directoryName);
     try {
@@ -216,8 +217,12 @@ export class Applier {
         0o600,
       );
       await executor.replaceSymlink(target, paths.currentLink);
+      await executor.writeFileAtomic(paths.stunnelConf, conf, 0o600);
     } catch (error) {
-      if (previous) await executor.replaceSymlink(previous.target, paths.currentLink).catch(() => undefined);
+      if (previous) {
+        await executor.replaceSymlink(previous.target, paths.currentLink).catch(() => undefined);
+        await executor.writeFileAtomic(paths.stunnelConf, previous.conf, 0o600).catch(() => undefined);
+      }
       return finish(
         new StepError("stage", `staging generation ${directoryName} failed: ${(error as Error).message}`),
       );
@@ -302,6 +307,7 @@ export class Applier {
         const pid = await stunnel.readPid();
         if (pid) await stunnel.stop(pid);
         await executor.removePath(paths.currentLink);
+        await executor.removePath(paths.stunnelConf);
         if (rulesTouched) await (await this.options.netfilter()).remove(failedRules, renderer.jumpRules());
         result.rolledBack = true;
         log.warn("first apply failed; stunnel stopped and nothing left applied");
@@ -309,6 +315,7 @@ export class Applier {
       }
 
       await executor.replaceSymlink(previous.target, paths.currentLink);
+      await executor.writeFileAtomic(paths.stunnelConf, previous.conf, 0o600);
       const accepts = parseAcceptAddresses(previous.conf);
       const pid = await stunnel.readPid();
       const offset = await stunnel.logOffset();

@@ -32,6 +32,7 @@ export class StunnelController {
     private readonly executor: HostExecutor,
     readonly files: StunnelFiles,
     private readonly confirmTimeoutMs = 10_000,
+    private readonly failureSettleMs = 1000,
   ) {}
 
   /** Returns the daemon's pid, or undefined when the pid file is missing, stale or names another program. */
@@ -88,25 +89,35 @@ export class StunnelController {
   }
 
   /**
-   * Waits until the daemon logged "Configuration successful" after `offset`, no service
-   * failed to bind, and every accept address listens. Throws the first failure it sees.
+   * Waits until the daemon's latest configuration cycle after `offset` logged
+   * "Configuration successful" with no failed bind, and every accept address listens.
+   * After a failed bind stunnel 5.68 re-reads its config in a loop, so a failure logged
+   * by a cycle that read the previous file can appear after `offset`: a failure counts
+   * only when the latest cycle still shows it for `failureSettleMs`.
    */
   async confirm(pid: number, accepts: AcceptAddress[], offset: number): Promise<void> {
     const deadline = Date.now() + this.confirmTimeoutMs;
     let missing: AcceptAddress[] = accepts;
+    let failingSince: number | undefined;
 
     while (Date.now() < deadline) {
       if (!(await this.executor.processName(pid))) {
         throw new StunnelError(`stunnel (pid ${pid}) exited during the reload`);
       }
 
-      const log = ((await this.executor.readFile(this.files.logFile)) ?? "").slice(offset);
-      const failure = findLogFailure(log);
-      if (failure.length > 0) throw new StunnelError("stunnel rejected the configuration", failure);
-
-      if (log.includes("Configuration successful")) {
-        missing = missingListeners(accepts, await this.executor.listListeningSockets());
-        if (missing.length === 0) return;
+      const cycle = latestCycle(((await this.executor.readFile(this.files.logFile)) ?? "").slice(offset));
+      const failure = findLogFailure(cycle);
+      if (failure.length === 0) {
+        failingSince = undefined;
+        if (cycle.includes("Configuration successful")) {
+          missing = missingListeners(accepts, await this.executor.listListeningSockets());
+          if (missing.length === 0) return;
+        }
+      } else {
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince >= this.failureSettleMs) {
+          throw new StunnelError("stunnel rejected the configuration", failure);
+        }
       }
       await this.executor.sleep(POLL_INTERVAL_MS);
     }
@@ -127,6 +138,12 @@ export class StunnelController {
   }
 }
 
+/** The log from the last "Reading configuration from file" line on (all of it when there is none). */
+export function latestCycle(log: string): string {
+  const start = log.lastIndexOf("Reading configuration from file");
+  return start < 0 ? log : log.slice(log.lastIndexOf("\n", start) + 1);
+}
+
 /** Lines of a stunnel 5.x log that mean the new configuration is not serving. */
 export function findLogFailure(log: string): string[] {
   return log
@@ -134,7 +151,7 @@ export function findLogFailure(log: string): string[] {
     .filter(
       (line) =>
         line.includes("Failed to reload the configuration file") ||
-        /Binding service \[[^\]]*\] failed/.test(line) ||
+        /Binding service \[[^\]]*\] (failed|to \S+: )/.test(line) ||
         line.includes("Configuration failed"),
     )
     .map((line) => line.replace(/^\S+ \S+ /, "").trim())

@@ -58,7 +58,7 @@ describe("Applier", () => {
     const journal = node.executor.journal;
     const staged = indexOf(journal, "write /state/generations/1-");
     const switched = indexOf(journal, "symlink /state/current");
-    const started = indexOf(journal, "run stunnel /state/current/stunnel.conf");
+    const started = indexOf(journal, "run stunnel /state/stunnel.conf");
     const rules = indexOf(journal, "run iptables-nft-restore --noflush");
     const recorded = indexOf(journal, "write /state/state.json");
     expect(staged).toBeGreaterThanOrEqual(0);

@@ -104,7 +104,10 @@ describe("stunnel output", () => {
       "2026.12.04 20:08:39 LOG5[main]: Binding service [svc2] to 10.9.9.9:7003: Cannot assign requested address (99)",
       "2026.12.04 20:08:39 LOG3[main]: Binding service [svc2] failed",
     ].join("\n");
-    expect(findLogFailure(log)).toEqual(["LOG3[main]: Binding service [svc2] failed"]);
+    expect(findLogFailure(log)).toEqual([
+      "LOG5[main]: Binding service [svc2] to 10.9.9.9:7003: Cannot assign requested address (99)",
+      "LOG3[main]: Binding service [svc2] failed",
+    ]);
   });
 
   it("finds a reload parse failure", () => {
