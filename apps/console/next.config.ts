@@ -7,6 +7,9 @@ const config: NextConfig = {
   poweredByHeader: false,
   // The workspace packages export TypeScript sources directly (no build step).
   transpilePackages: ["@tunnelfleet/mesh", "@tunnelfleet/protocol"],
+  // `npm run typecheck` (tsc over tsconfig.json and src/ui/tsconfig.json) checks types;
+  // the build does not repeat it.
+  typescript: { ignoreBuildErrors: true },
 };
 
 export default config;

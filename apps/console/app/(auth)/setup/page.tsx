@@ -1,0 +1,5 @@
+import { SetupPage } from "../../../src/ui/views/AuthPages";
+
+export default function Page() {
+  return <SetupPage />;
+}

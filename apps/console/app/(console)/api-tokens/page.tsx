@@ -1,0 +1,5 @@
+import { ApiTokensPage } from "../../../src/ui/views/ApiTokensPage";
+
+export default function Page() {
+  return <ApiTokensPage />;
+}

@@ -1,0 +1,5 @@
+import { NewClusterPage } from "../../../../src/ui/views/ClusterForm";
+
+export default function Page() {
+  return <NewClusterPage />;
+}

@@ -1,0 +1,5 @@
+import { UsersPage } from "../../../src/ui/views/UsersPage";
+
+export default function Page() {
+  return <UsersPage />;
+}

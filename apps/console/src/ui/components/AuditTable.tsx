@@ -1,0 +1,69 @@
+"use client";
+// Table of audit events, shared by the audit page, the overview and the host page.
+import { useLocale } from "../i18n";
+import { formatDateTime } from "../lib/time";
+
+export interface AuditRow {
+  id: string;
+  at: string;
+  actorType: string;
+  actorName: string | null;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  sourceAddress: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+export function AuditTable({ events, showDetails = false }: { events: AuditRow[]; showDetails?: boolean }) {
+  const { t, locale } = useLocale();
+  return (
+    <div className="table-wrap">
+      <table className="responsive" data-testid="audit-table">
+        <thead>
+          <tr>
+            <th>{t("audit.time")}</th>
+            <th>{t("audit.actor")}</th>
+            <th>{t("audit.action")}</th>
+            <th>{t("audit.target")}</th>
+            {showDetails && <th>{t("audit.source")}</th>}
+            {showDetails && <th>{t("audit.details")}</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((event) => (
+            <tr key={event.id}>
+              <td data-label={t("audit.time")}>{formatDateTime(event.at, locale)}</td>
+              <td data-label={t("audit.actor")}>
+                {event.actorName ?? event.actorType} <span className="badge">{event.actorType}</span>
+              </td>
+              <td data-label={t("audit.action")} className="mono">
+                {event.action}
+              </td>
+              <td data-label={t("audit.target")}>
+                {event.targetType}
+                {event.targetId && <span className="mono"> {event.targetId.slice(0, 8)}</span>}
+              </td>
+              {showDetails && <td data-label={t("audit.source")}>{event.sourceAddress ?? "—"}</td>}
+              {showDetails && (
+                <td data-label={t("audit.details")}>
+                  {event.before || event.after ? (
+                    <details>
+                      <summary>{t("audit.details")}</summary>
+                      <pre className="code">
+                        {JSON.stringify({ before: event.before, after: event.after }, null, 2)}
+                      </pre>
+                    </details>
+                  ) : (
+                    "—"
+                  )}
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,57 @@
+"use client";
+// Small status blocks every page uses: the error box (with the API's field errors), the
+// empty state and the loading line.
+import type { ReactNode } from "react";
+import { useT } from "../i18n";
+import { describeError, issueLine } from "../lib/errors";
+
+export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const t = useT();
+  if (!error) return null;
+  const problem = describeError(error);
+
+  return (
+    <div className="error-box" role="alert">
+      <strong>{t("common.errorTitle")}</strong>
+      <p>{problem.message}</p>
+      {problem.fields.length > 0 && (
+        <ul>
+          {problem.fields.map((field) => (
+            <li key={`${field.field}:${field.message}`}>{issueLine(field)}</li>
+          ))}
+        </ul>
+      )}
+      {onRetry && (
+        <button type="button" className="button secondary" onClick={onRetry}>
+          {t("common.retry")}
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="empty">{children}</p>;
+}
+
+export function Loading() {
+  const t = useT();
+  return (
+    <p className="loading" aria-busy="true">
+      {t("common.loading")}
+    </p>
+  );
+}
+
+/** Renders the loading line or the error box until `data` is present. */
+export function QueryState<T>({
+  query,
+  children,
+}: {
+  query: { data: T | undefined; error: unknown; refetch: () => unknown; isPending: boolean };
+  children: (data: T) => ReactNode;
+}) {
+  if (query.data !== undefined) return <>{children(query.data)}</>;
+  if (query.error) return <ErrorBox error={query.error} onRetry={() => query.refetch()} />;
+  return <Loading />;
+}

@@ -1,0 +1,73 @@
+// Reads the health an agent last reported (stored as JSON, sent by the API as unknown)
+// into the fields the console shows. Anything malformed reads as "no report".
+
+export interface ProbeView {
+  clusterId: string;
+  peerHostId: string;
+  address: string;
+  port: number;
+  ok: boolean;
+  error?: string;
+  latencyMs?: number;
+}
+
+export interface HealthView {
+  stunnelAlive: boolean;
+  listenersUp: { address: string; port: number; up: boolean }[];
+  rulesPresent: boolean;
+  servedCertificate: { serial: string; notAfter: string } | null;
+  probes: ProbeView[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Returns the health report, or null when there is none or it has an unexpected shape. */
+export function readHealth(value: unknown): HealthView | null {
+  if (!isRecord(value)) return null;
+  if (typeof value.stunnelAlive !== "boolean" || typeof value.rulesPresent !== "boolean") return null;
+
+  const probes = Array.isArray(value.probes)
+    ? value.probes.filter(
+        (probe): probe is ProbeView =>
+          isRecord(probe) &&
+          typeof probe.clusterId === "string" &&
+          typeof probe.peerHostId === "string" &&
+          typeof probe.ok === "boolean",
+      )
+    : [];
+  const listenersUp = Array.isArray(value.listenersUp)
+    ? value.listenersUp.filter(
+        (listener): listener is HealthView["listenersUp"][number] =>
+          isRecord(listener) && typeof listener.port === "number" && typeof listener.up === "boolean",
+      )
+    : [];
+  const served = isRecord(value.servedCertificate)
+    ? {
+        serial: String(value.servedCertificate.serial ?? ""),
+        notAfter: String(value.servedCertificate.notAfter ?? ""),
+      }
+    : null;
+
+  return {
+    stunnelAlive: value.stunnelAlive,
+    rulesPresent: value.rulesPresent,
+    listenersUp,
+    servedCertificate: served,
+    probes,
+  };
+}
+
+/** Counts probe results over hosts: each host reports one result per peer link. */
+export function countLinks(healths: (HealthView | null)[]): { ok: number; failing: number } {
+  let ok = 0;
+  let failing = 0;
+  for (const health of healths) {
+    for (const probe of health?.probes ?? []) {
+      if (probe.ok) ok++;
+      else failing++;
+    }
+  }
+  return { ok, failing };
+}
