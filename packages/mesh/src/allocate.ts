@@ -38,7 +38,7 @@ export function allocateLocalPorts(
 ): PortAllocation {
   const wanted = [...new Set(keys)];
   const taken = new Set<number>(reserved);
-  const allocation: PortAllocation = {};
+  const allocation = new Map<string, number>();
   const unallocated: string[] = [];
 
   for (const key of wanted) {
@@ -50,7 +50,7 @@ export function allocateLocalPorts(
       port <= range.last &&
       !taken.has(port);
     if (usable) {
-      allocation[key] = port;
+      allocation.set(key, port);
       taken.add(port);
     } else {
       unallocated.push(key);
@@ -69,15 +69,16 @@ export function allocateLocalPorts(
         },
       ]);
     }
-    allocation[key] = candidate;
+    allocation.set(key, candidate);
     taken.add(candidate);
   }
 
-  return sortKeys(allocation);
+  // Object.fromEntries defines own properties, so even a key such as "__proto__" stays data.
+  return Object.fromEntries([...allocation].sort(([a], [b]) => compareText(a, b)));
 }
 
-function sortKeys(allocation: PortAllocation): PortAllocation {
-  const sorted: PortAllocation = {};
-  for (const key of Object.keys(allocation).sort()) sorted[key] = allocation[key]!;
-  return sorted;
+/** Orders strings by UTF-16 code units, the same on every machine and locale. */
+export function compareText(a: string, b: string): number {
+  if (a < b) return -1;
+  return a > b ? 1 : 0;
 }

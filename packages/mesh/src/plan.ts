@@ -1,6 +1,6 @@
 // The planner: from a validated topology to everything one host must run (stunnel
 // services, DNAT rules, strict-mode guards, peer links) and its port allocation.
-import { allocateLocalPorts, outboundAllocationKey } from "./allocate";
+import { allocateLocalPorts, compareText, outboundAllocationKey } from "./allocate";
 import { MeshValidationError } from "./errors";
 import { addressFamily } from "./fields";
 import type {
@@ -33,11 +33,6 @@ export function inboundServiceName(cluster: ClusterSpec, appPort: number): strin
 /** Returns the stunnel service name of a host's outbound client to one peer and app port. */
 export function outboundServiceName(cluster: ClusterSpec, peer: HostSpec, appPort: number): string {
   return `${cluster.name}/out/${peer.name}/${appPort}`;
-}
-
-function compareText(a: string, b: string): number {
-  if (a < b) return -1;
-  return a > b ? 1 : 0;
 }
 
 const TLS_ORDER: readonly TlsVersion[] = ["TLSv1.2", "TLSv1.3"];

@@ -52,6 +52,12 @@ describe("allocateLocalPorts", () => {
     expect(allocateLocalPorts(["toString"], {})).toEqual({ toString: 28000 });
   });
 
+  it("keeps a __proto__ key as data", () => {
+    const result = allocateLocalPorts(["__proto__", "a"]);
+    expect(Object.keys(result)).toEqual(["__proto__", "a"]);
+    expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+  });
+
   it("throws when the range is full", () => {
     expect(() => allocateLocalPorts(["a", "b", "c"], {}, [], { first: 28000, last: 28001 })).toThrow(
       MeshValidationError,

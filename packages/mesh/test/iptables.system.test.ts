@@ -182,7 +182,7 @@ describe("rendered rules in iptables", () => {
 const PROBE = `
 const net = require("node:net");
 const [host, port] = process.argv.slice(1);
-const socket = net.connect({ host, port: Number(port), timeout: 2000 });
+const socket = net.connect({ host, port: Number(port), timeout: 3000 });
 let received = "";
 socket.on("data", (data) => { received += data; });
 socket.on("end", () => console.log("data:" + received));
@@ -197,65 +197,74 @@ const [host, port, word] = process.argv.slice(1);
 net.createServer((socket) => socket.end(word)).listen(Number(port), host, () => console.error("listening"));
 `;
 
-describe("strict-mode guards with traffic", () => {
-  // Host 1 and host 2 are two namespaces joined by a veth pair. Host 1 applies its rules;
-  // plain TCP responders stand in for host 1's outbound service and for the apps.
-  const topology: Topology = singleCluster(
-    cluster("c-guard", "guarded", "custom", { appPorts: [7000], strict: true }),
-    ["10.79.0.1", "10.79.0.2"],
-  );
-  let host1: Namespace;
-  let host2: Namespace;
-  const children: ReturnType<Namespace["spawn"]>[] = [];
+const GUARD_FAMILIES = [
+  { family: "ipv4", own: "10.79.0.1", peer: "10.79.0.2", prefix: "24", ...FAMILIES[0] },
+  { family: "ipv6", own: "fd79::1", peer: "fd79::2", prefix: "64", ...FAMILIES[1] },
+] as const;
 
-  async function respond(namespace: Namespace, address: string, port: number, word: string): Promise<void> {
-    const child = namespace.spawn("node", ["-e", RESPONDER, address, String(port), word]);
-    children.push(child);
-    await waitForStderr(child, /listening/);
-  }
+for (const { family, own, peer, prefix, iptables, restore } of GUARD_FAMILIES) {
+  describe(`strict-mode guards with ${family} traffic`, () => {
+    // Host 1 and host 2 are two namespaces joined by a veth pair. Host 1 applies its rules;
+    // plain TCP responders stand in for host 1's outbound service and for the apps.
+    const topology: Topology = singleCluster(
+      cluster("c-guard", "guarded", "custom", { appPorts: [7000], strict: true }),
+      [own, peer],
+    );
+    let host1: Namespace;
+    let host2: Namespace;
+    const children: ReturnType<Namespace["spawn"]>[] = [];
 
-  async function probe(namespace: Namespace, address: string, port: number): Promise<string> {
-    return (await namespace.execAsync("node", ["-e", PROBE, address, String(port)])).stdout.trim();
-  }
+    async function respond(namespace: Namespace, address: string, port: number, word: string): Promise<void> {
+      const child = namespace.spawn("node", ["-e", RESPONDER, address, String(port), word]);
+      children.push(child);
+      await waitForStderr(child, /listening/);
+    }
 
-  beforeAll(async () => {
-    host1 = new Namespace();
-    host2 = new Namespace();
-    host1.exec("ip", ["link", "add", "tf-h1", "type", "veth", "peer", "name", "tf-h2"]);
-    host1.exec("ip", ["link", "set", "tf-h2", "netns", host2.name]);
-    host1.exec("ip", ["addr", "add", "10.79.0.1/24", "dev", "tf-h1"]);
-    host2.exec("ip", ["addr", "add", "10.79.0.2/24", "dev", "tf-h2"]);
-    host1.exec("ip", ["link", "set", "tf-h1", "up"]);
-    host2.exec("ip", ["link", "set", "tf-h2", "up"]);
+    async function probe(namespace: Namespace, address: string, port: number): Promise<string> {
+      return (await namespace.execAsync("node", ["-e", PROBE, address, String(port)])).stdout.trim();
+    }
 
-    const plan = planHost(topology, "node-id-1");
-    host1.exec("iptables-restore", ["--noflush"], { input: renderIptablesRestore(plan) });
-    ensureJumps(host1, "iptables");
-    await respond(host1, plan.dnat[0]!.toAddress, plan.dnat[0]!.toPort, "tunnel");
-    await respond(host1, "10.79.0.1", 7000, "app-1");
-    await respond(host2, "10.79.0.2", 7000, "app-2");
+    beforeAll(async () => {
+      host1 = new Namespace();
+      host2 = new Namespace();
+      host1.exec("ip", ["link", "add", "tf-h1", "type", "veth", "peer", "name", "tf-h2"]);
+      host1.exec("ip", ["link", "set", "tf-h2", "netns", host2.name]);
+      // nodad: an IPv6 address is usable at once instead of after duplicate address detection.
+      const flags = family === "ipv6" ? ["nodad"] : [];
+      host1.exec("ip", ["addr", "add", `${own}/${prefix}`, "dev", "tf-h1", ...flags]);
+      host2.exec("ip", ["addr", "add", `${peer}/${prefix}`, "dev", "tf-h2", ...flags]);
+      host1.exec("ip", ["link", "set", "tf-h1", "up"]);
+      host2.exec("ip", ["link", "set", "tf-h2", "up"]);
+
+      const plan = planHost(topology, "node-id-1");
+      host1.exec(restore, ["--noflush"], { input: renderIptablesRestore(plan, family) });
+      ensureJumps(host1, iptables);
+      await respond(host1, plan.dnat[0]!.toAddress, plan.dnat[0]!.toPort, "tunnel");
+      await respond(host1, own, 7000, "app-1");
+      await respond(host2, peer, 7000, "app-2");
+    });
+
+    afterAll(async () => {
+      await Promise.all(children.map((child) => stop(child)));
+      host1?.delete();
+      host2?.delete();
+    });
+
+    it("ingress guard drops network only", async () => {
+      expect(await probe(host1, own, 7000)).toBe("data:app-1");
+      expect(await probe(host2, own, 7000)).toBe("timeout");
+    });
+
+    it("egress guard rejects only escaped plaintext", async () => {
+      expect(await probe(host1, peer, 7000)).toBe("data:tunnel");
+
+      // Without the DNAT rule the app's connection would leave in clear: the guard resets it.
+      host1.exec(iptables, ["-t", "nat", "-F", "TUNNELFLEET-OUTPUT"]);
+      expect(await probe(host1, peer, 7000)).toBe("ECONNREFUSED");
+
+      // Without the guard as well, the plaintext reaches the peer's app.
+      host1.exec(iptables, ["-F", "TUNNELFLEET-OUTPUT"]);
+      expect(await probe(host1, peer, 7000)).toBe("data:app-2");
+    });
   });
-
-  afterAll(async () => {
-    await Promise.all(children.map((child) => stop(child)));
-    host1?.delete();
-    host2?.delete();
-  });
-
-  it("ingress guard drops the app port from the network only", async () => {
-    expect(await probe(host1, "10.79.0.1", 7000)).toBe("data:app-1");
-    expect(await probe(host2, "10.79.0.1", 7000)).toBe("timeout");
-  });
-
-  it("egress guard passes tunnelled traffic and rejects escaped plaintext", async () => {
-    expect(await probe(host1, "10.79.0.2", 7000)).toBe("data:tunnel");
-
-    // Without the DNAT rule the app's connection would leave in clear: the guard resets it.
-    host1.exec("iptables", ["-t", "nat", "-F", "TUNNELFLEET-OUTPUT"]);
-    expect(await probe(host1, "10.79.0.2", 7000)).toBe("ECONNREFUSED");
-
-    // Without the guard as well, the plaintext reaches the peer's app.
-    host1.exec("iptables", ["-F", "TUNNELFLEET-OUTPUT"]);
-    expect(await probe(host1, "10.79.0.2", 7000)).toBe("data:app-2");
-  });
-});
+}
