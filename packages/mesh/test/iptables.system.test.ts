@@ -198,8 +198,8 @@ net.createServer((socket) => socket.end(word)).listen(Number(port), host, () => 
 `;
 
 const GUARD_FAMILIES = [
-  { family: "ipv4", own: "10.79.0.1", peer: "10.79.0.2", prefix: "24", ...FAMILIES[0] },
-  { family: "ipv6", own: "fd79::1", peer: "fd79::2", prefix: "64", ...FAMILIES[1] },
+  { own: "10.79.0.1", peer: "10.79.0.2", prefix: "24", ...FAMILIES[0] },
+  { own: "fd79::1", peer: "fd79::2", prefix: "64", ...FAMILIES[1] },
 ] as const;
 
 for (const { family, own, peer, prefix, iptables, restore } of GUARD_FAMILIES) {
