@@ -90,8 +90,7 @@ export async function issueLeaf(options: IssueLeafOptions): Promise<IssuedLeaf> 
   const dnsNames = checkDnsNames(options.dnsNames ?? [], "dnsNames");
   const ipAddresses = checkIpAddresses(options.ipAddresses ?? [], "ipAddresses");
   checkLifetimeDays(options.lifetimeDays, "lifetimeDays", MAX_LEAF_LIFETIME_DAYS);
-  const extendedKeyUsages = EXTENDED_KEY_USAGES[options.usage];
-  if (!extendedKeyUsages) {
+  if (!Object.hasOwn(EXTENDED_KEY_USAGES, options.usage)) {
     throw new PkiError(`usage is "${String(options.usage)}"; use "tunnel", "agent" or "server"`);
   }
   if (options.usage === "tunnel" && ipAddresses.length === 0) {

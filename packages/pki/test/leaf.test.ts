@@ -239,6 +239,7 @@ describe("issueLeaf", () => {
     [{ commonName: "" }, /commonName is missing/],
     [{ commonName: "x".repeat(65) }, /is 65 characters long/],
     [{ usage: "peer" }, /usage is "peer"/],
+    [{ usage: "toString" }, /usage is "toString"/],
     [{ serial: "xyz" }, /serial is "xyz"/],
     [{ csrPem: "not a csr" }, /CSR is not a PEM block/],
   ])("rejects bad input %o", async (override, message) => {
