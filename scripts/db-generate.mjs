@@ -9,6 +9,8 @@ import { spawnSync } from "node:child_process";
 const env = {
   ...process.env,
   PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath,
+  // Turns off the CLI's version check (telemetry) request to Prisma's servers.
+  CHECKPOINT_DISABLE: "1",
 };
 const result = spawnSync("npx", ["prisma", "generate"], { stdio: "inherit", env });
 process.exit(result.status ?? 1);

@@ -42,6 +42,8 @@ describe("generated Prisma client", () => {
           env: {
             ...process.env,
             PRISMA_SCHEMA_ENGINE_BINARY: process.execPath,
+            // Without it the CLI sends a version check (telemetry) to Prisma's servers.
+            CHECKPOINT_DISABLE: "1",
             PRISMA_HIDE_UPDATE_MESSAGE: "1",
           },
         },
