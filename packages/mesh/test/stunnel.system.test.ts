@@ -1,6 +1,6 @@
 // Starts every golden configuration in a real stunnel (Debian's stunnel4) inside a
 // scratch network namespace, and sends data through a real mutual-TLS tunnel.
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HostPlan, planHost, renderStunnelConf, type StunnelPaths, type Topology } from "../src/index";
@@ -38,6 +38,7 @@ beforeAll(() => {
 
 afterAll(() => {
   namespace?.delete();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Starts stunnel on a config in the namespace, returns its stderr once it reports start-up or exits, then stops it. */
@@ -124,6 +125,7 @@ describe("tunnel between two members", () => {
 
   afterAll(() => {
     tunnelNamespace?.delete();
+    if (tunnelDir) rmSync(tunnelDir, { recursive: true, force: true });
   });
 
   /**
