@@ -150,3 +150,25 @@ export const GOLDEN_PATHS: StunnelPaths = {
   pidFile: "/run/tunnelfleet/stunnel.pid",
   logFile: "/var/log/tunnelfleet/stunnel.log",
 };
+
+/** A host whose ids and names have the maximum lengths that validation accepts. */
+export function longestNamesCase(): GoldenCase {
+  const label = (char: string) => char.repeat(58);
+  const hostName = (index: number) => `${label("a")}.${label("b")}.n${index}`;
+  const id = (char: string) => char.repeat(64);
+  const spec = cluster(id("c"), "x".repeat(63), "hazelcast", { strict: true });
+  const hosts = [1, 2].map((index) => ({ id: id(String(index)), name: hostName(index) }));
+  return {
+    name: "longest-names",
+    topology: {
+      clusters: [spec],
+      hosts,
+      memberships: hosts.map((host, index) => ({
+        clusterId: spec.id,
+        hostId: host.id,
+        address: `10.77.9.${index + 1}`,
+      })),
+    },
+    hostId: hosts[0]!.id,
+  };
+}

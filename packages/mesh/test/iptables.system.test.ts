@@ -8,7 +8,7 @@ import {
   renderIptablesRestore,
   type Topology,
 } from "../src/index";
-import { cluster, GOLDEN_CASES, singleCluster } from "./fixtures";
+import { cluster, GOLDEN_CASES, longestNamesCase, singleCluster } from "./fixtures";
 import { Namespace, stop, waitForStderr } from "./system-support";
 
 const FAMILIES = [
@@ -101,7 +101,7 @@ describe("rendered rules in iptables", () => {
     namespace?.delete();
   });
 
-  for (const testCase of GOLDEN_CASES) {
+  for (const testCase of [...GOLDEN_CASES, longestNamesCase()]) {
     for (const { family, iptables, restore, save } of FAMILIES) {
       it(`${testCase.name} ${family} applies and removes`, () => {
         const plan = planHost(testCase.topology, testCase.hostId, testCase.previousAllocation);

@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HostPlan, planHost, renderStunnelConf, type StunnelPaths, type Topology } from "../src/index";
-import { cluster, GOLDEN_CASES, singleCluster } from "./fixtures";
+import { cluster, GOLDEN_CASES, longestNamesCase, singleCluster } from "./fixtures";
 import { createCa, issueLeaf, Namespace, stop, tempDir, waitForStderr } from "./system-support";
 
 const STUNNEL = "stunnel";
@@ -28,7 +28,7 @@ beforeAll(() => {
   };
 
   const own = new Set<string>();
-  for (const testCase of GOLDEN_CASES) {
+  for (const testCase of [...GOLDEN_CASES, longestNamesCase()]) {
     for (const membership of testCase.topology.memberships) {
       if (membership.hostId === testCase.hostId) own.add(membership.address);
     }
@@ -64,7 +64,7 @@ function acceptEndpoints(plan: HostPlan): string[] {
 }
 
 describe("golden configs in stunnel", () => {
-  for (const testCase of GOLDEN_CASES) {
+  for (const testCase of [...GOLDEN_CASES, longestNamesCase()]) {
     it(`${testCase.name} starts`, async () => {
       const plan = planHost(testCase.topology, testCase.hostId, testCase.previousAllocation);
       const conf = renderStunnelConf(plan, paths, { foreground: true });

@@ -11,7 +11,7 @@ import {
   validatePort,
   validateTopology,
 } from "../src/index";
-import { cluster, singleCluster } from "./fixtures";
+import { cluster, longestNamesCase, singleCluster } from "./fixtures";
 
 const HOSTILE = [
   "",
@@ -267,6 +267,14 @@ describe("validateTopology", () => {
 
   it("accepts a valid topology", () => {
     expect(validateTopology(base())).toEqual([]);
+  });
+
+  it("accepts the longest names", () => {
+    const { topology } = longestNamesCase();
+    expect(validateTopology(topology)).toEqual([]);
+    expect(topology.hosts[0]!.name).toHaveLength(120);
+    expect(topology.clusters[0]!.name).toHaveLength(63);
+    expect(topology.clusters[0]!.id).toHaveLength(64);
   });
 
   it("rejects a duplicate member", () => {
