@@ -13,13 +13,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Agent, createAgent } from "../apps/agent/src/agent";
 import { NodeExecutor } from "../apps/agent/src/executor/node-executor";
-import { prepareTunnelCsr } from "../apps/agent/src/identity/tunnel-key";
 import { parseAcceptAddresses } from "../apps/agent/src/stunnel/config";
 import { uninstall } from "../apps/agent/src/uninstall";
 import { NetnsLab, waitFor } from "../apps/agent/test/support/netns";
-import { makeCa, type TestCa } from "../apps/agent/test/support/pki";
+import { issueTunnelLeaf, makeCa, type TestCa } from "../apps/agent/test/support/pki";
 import { type HostPlan, planHost, type Topology } from "../packages/mesh/src/index";
-import { issueLeaf } from "../packages/pki/src/index";
 
 const SERVICE_COUNTS = [3, 50, 200];
 const CONNECT_MAX = 300;
@@ -76,17 +74,8 @@ async function makeAgent(namespace: string, label: string, member: Member, ca: T
     runDir: join(workDir, label, "run"),
   });
   agents.push(agent);
-  const csrPem = await prepareTunnelCsr(agent.executor, agent.paths, member.name);
-  const leaf = await issueLeaf({
-    caCertPem: ca.certPem,
-    caKeyPem: ca.keyPem,
-    csrPem,
-    commonName: member.name,
-    ipAddresses: [member.address],
-    lifetimeDays: 30,
-    usage: "tunnel",
-  });
-  return { agent, leafCertPem: leaf.certPem };
+  const leafCertPem = await issueTunnelLeaf(agent, ca, member.name, member.address);
+  return { agent, leafCertPem };
 }
 
 function bundle(generation: number, hostPlan: HostPlan, ca: TestCa, leafCertPem: string) {

@@ -1,6 +1,8 @@
 // Certificates for agent tests, issued with packages/pki: a CA, and a leaf for a key
 // generated the way the agent generates its tunnel key.
 import { createCa, createCsr, exportPrivateKeyPem, generateKeyPair, issueLeaf } from "@tunnelfleet/pki";
+import type { Agent } from "../../src/agent";
+import { prepareTunnelCsr } from "../../src/identity/tunnel-key";
 
 export interface TestCa {
   certPem: string;
@@ -45,4 +47,28 @@ export async function makeLeaf(
     ...(options.now ? { now: options.now } : {}),
   });
   return { certPem: leaf.certPem, keyPem, serial: leaf.serial };
+}
+
+/**
+ * Has the agent generate its tunnel key and CSR (as it does on a csrRequest) and signs a
+ * tunnel leaf for it with the member's address as IP SAN. Returns the leaf PEM.
+ */
+export async function issueTunnelLeaf(
+  agent: Agent,
+  ca: TestCa,
+  hostName: string,
+  address: string,
+): Promise<string> {
+  const csrPem = await prepareTunnelCsr(agent.executor, agent.paths, hostName);
+  const leaf = await issueLeaf({
+    caCertPem: ca.certPem,
+    caKeyPem: ca.keyPem,
+    csrPem,
+    commonName: hostName,
+    dnsNames: [hostName],
+    ipAddresses: [address],
+    lifetimeDays: 30,
+    usage: "tunnel",
+  });
+  return leaf.certPem;
 }

@@ -5,17 +5,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HostPlan } from "@tunnelfleet/mesh";
-import { issueLeaf } from "@tunnelfleet/pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Agent, createAgent } from "../../src/agent";
 import type { AgentBundle } from "../../src/apply/applier";
 import { checkAndRepairDrift } from "../../src/drift";
 import { NodeExecutor } from "../../src/executor/node-executor";
-import { prepareTunnelCsr } from "../../src/identity/tunnel-key";
 import { normaliseSave } from "../../src/netfilter/restore-text";
 import { uninstall } from "../../src/uninstall";
 import { type NetnsHost, NetnsLab, waitFor } from "../support/netns";
-import { makeCa, makeLeaf, type TestCa } from "../support/pki";
+import { issueTunnelLeaf, makeCa, makeLeaf, type TestCa } from "../support/pki";
 import { planFor, redisTopology, type TestMember } from "../support/topology";
 
 const lineClient = join(import.meta.dirname, "../fixtures/line-client.mjs");
@@ -43,17 +41,7 @@ async function makeNode(label: string, member: TestMember): Promise<Node> {
     stateDir: join(workDir, label, "state"),
     runDir: join(workDir, label, "run"),
   });
-  const csrPem = await prepareTunnelCsr(agent.executor, agent.paths, member.name);
-  const leaf = await issueLeaf({
-    caCertPem: ca.certPem,
-    caKeyPem: ca.keyPem,
-    csrPem,
-    commonName: member.name,
-    dnsNames: [member.name],
-    ipAddresses: [member.address],
-    lifetimeDays: 30,
-    usage: "tunnel",
-  });
+  const leafCertPem = await issueTunnelLeaf(agent, ca, member.name, member.address);
   lab.spawnIn(host.name, "redis-server", [
     "--bind",
     member.address,
@@ -66,7 +54,7 @@ async function makeNode(label: string, member: TestMember): Promise<Node> {
     "--protected-mode",
     "no",
   ]);
-  return { member, host, agent, leafCertPem: leaf.certPem, generation: 0 };
+  return { member, host, agent, leafCertPem, generation: 0 };
 }
 
 /** Plans `node` in a cluster of `members` (keeping its port allocation) and applies it. */
