@@ -1,5 +1,5 @@
 // Checks on an operator's existing CA before the control plane signs leaves with it.
-import { createHash, createPublicKey, type KeyObject } from "node:crypto";
+import { createHash, createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
 import { signedBy } from "./chain";
 import { CaImportError, PkiError } from "./errors";
 import { classifyKey, type KeyType, parsePrivateKeyPem, publicKeyDerOfPrivateKey } from "./keys";
@@ -81,6 +81,19 @@ async function checkChainOrder(certificates: x509.X509Certificate[]): Promise<st
     `certificate ${broken + 2} in certPem ("${parent.subject}") did not sign certificate ${broken + 1} ` +
     `("${child.subject}"); list the CA that signs leaves first, then each issuer in order up to the root`
   );
+}
+
+/**
+ * Verifies a self-issued certificate's signature with its own key through Node's OpenSSL
+ * binding, which also handles keys WebCrypto lacks (P-224, for example).
+ */
+function selfSignatureValid(certificate: x509.X509Certificate): boolean {
+  try {
+    const parsed = new X509Certificate(Buffer.from(certificate.rawData));
+    return parsed.verify(parsed.publicKey);
+  } catch {
+    return false;
+  }
 }
 
 function checkCertificateKey(certificate: x509.X509Certificate): { keyType?: KeyType; reason?: string } {
@@ -209,14 +222,7 @@ export async function importCa(options: ImportCaOptions): Promise<ImportedCa> {
       continue;
     }
 
-    // A self-signature is checked only where WebCrypto can verify it; a weak or unsupported
-    // CA key has already been reported above.
-    const verifiable = certificate !== ca || keyType !== undefined;
-    if (
-      verifiable &&
-      certificate.subject === certificate.issuer &&
-      !(await signedBy(certificate, certificate))
-    ) {
+    if (certificate.subject === certificate.issuer && !selfSignatureValid(certificate)) {
       reasons.push(
         `${describe(certificate)} is self-issued but its signature does not verify; the certificate was altered`,
       );
