@@ -181,9 +181,9 @@ withCommonOptions(program.command("install-service"))
   .option("--unit-dir <dir>", "directory of the unit file", "/etc/systemd/system")
   .action(async (options: CommonOptions & { unitDir: string }) => {
     const agent = agentFor(options);
-    const cliPath = fileURLToPath(import.meta.url);
+    const binPath = fileURLToPath(new URL("../bin/tunnelfleet-agent.mjs", import.meta.url));
     const unit = renderServiceUnit({
-      command: [process.execPath, "--import", "tsx", cliPath],
+      command: [process.execPath, binPath],
       stateDir: resolve(options.stateDir),
       runDir: resolve(options.runDir),
     });

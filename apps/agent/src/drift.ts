@@ -12,9 +12,9 @@ import { parseAcceptAddresses } from "./stunnel/config";
 import { missingListeners, type StunnelController } from "./stunnel/controller";
 
 export interface DriftRepair {
-  /** What was found, e.g. "stunnel not running", "nat TF-OUTPUT: rules-altered". */
+  /** Findings, e.g. "stunnel not running", "nat TUNNELFLEET-OUTPUT: rules-altered". */
   found: string[];
-  /** What was done about it. */
+  /** Repairs done. */
   repaired: string[];
   /** Repairs that failed, with the error. */
   failed: string[];
@@ -87,7 +87,7 @@ async function repairNow(options: DriftOptions): Promise<DriftRepair> {
   return report;
 }
 
-/** Runs the drift check every `intervalMs` until stopped; `onRepair` sees each report that found something. */
+/** Runs the drift check every `intervalMs` until stopped, and passes each report with findings to `onRepair`. */
 export function startDriftWatch(
   options: DriftOptions,
   intervalMs: number,

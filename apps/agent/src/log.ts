@@ -8,7 +8,7 @@ export function createLogger(level = process.env.TUNNELFLEET_LOG_LEVEL ?? "info"
   return pino({ name: "tunnelfleet-agent", level }, pino.destination(2));
 }
 
-/** A logger that drops everything, for tests and one-shot CLI commands. */
+/** Creates a logger that drops everything, for tests and one-shot CLI commands. */
 export function silentLogger(): Logger {
   return pino({ level: "silent" });
 }

@@ -1,5 +1,5 @@
-// Where the agent keeps its files. Everything derives from the state directory (identity,
-// tunnel keys, generations, the `current` link) and the run directory (pid, log).
+// File layout of the agent. Every path derives from the state directory (identity, tunnel
+// keys, generations, the `current` link) or the run directory (pid, log).
 import { join } from "node:path";
 import type { StunnelPaths } from "@tunnelfleet/mesh";
 

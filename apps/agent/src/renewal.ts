@@ -17,8 +17,8 @@ export function renewalDue(notBefore: Date, notAfter: Date): Date {
 
 /**
  * Sends a CSR when the served leaf is past 2/3 of its lifetime and no renewal is pending.
- * NOTE: the gateway may answer a CSR it did not request with "unknown-csr-request"; then
- * renewal waits for the gateway's own csrRequest.
+ * NOTE: the gateway may reply "unknown-csr-request" to a CSR it did not request. Renewal
+ * then waits for the gateway's own csrRequest.
  */
 export async function renewalCheck(agent: Agent, sender: CsrSender, now = new Date()): Promise<boolean> {
   const certPem = await agent.executor.readFile(join(agent.paths.currentLink, GENERATION_FILES.cert));

@@ -3,7 +3,7 @@
 // KillMode=process keeps systemd from signalling the daemon it forked.
 
 export interface ServiceUnitOptions {
-  /** Command line that runs the agent, e.g. ["/usr/bin/node", "--import", "tsx", ".../cli.ts"]. */
+  /** Command line that runs the agent, e.g. ["/usr/bin/node", ".../bin/tunnelfleet-agent.mjs"]. */
   command: string[];
   stateDir: string;
   runDir: string;

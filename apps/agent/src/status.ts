@@ -1,4 +1,4 @@
-// What `tunnelfleet-agent status` shows: the applied generation and whether the data
+// Status report of `tunnelfleet-agent status`: the applied generation and whether the data
 // plane matches it (stunnel alive, listeners up, rules unchanged, the served leaf).
 import type { Health } from "@tunnelfleet/protocol";
 import type { Agent } from "./agent";

@@ -1,6 +1,7 @@
 // Checks a bundle against the node before anything is written: stunnel installed and new
-// enough, accept ports free (a SIGHUP whose new port is taken drops every listener),
-// a tunnel key that matches the leaf, a leaf that chains to a trusted CA, nothing expired.
+// enough, accept ports free, a tunnel key that matches the leaf, a leaf that chains to a
+// trusted CA, nothing expired. Ports matter because a SIGHUP whose new port is taken
+// drops every listener of stunnel.
 import { certificateInfo, keyMatchesCertificate, verifyChain } from "@tunnelfleet/pki";
 import type { ListeningSocket } from "../executor/executor";
 import type { AcceptAddress } from "../stunnel/config";

@@ -39,7 +39,7 @@ export interface HostExecutor {
   /** Sockets listening in the network namespace the agent manages. */
   listListeningSockets(): Promise<ListeningSocket[]>;
   sendSignal(pid: number, signal: NodeJS.Signals): Promise<void>;
-  /** Returns the process's command name (/proc/<pid>/comm), or undefined when it is gone or a zombie. */
+  /** Returns the process's name (the Name field of /proc/<pid>/status), or undefined when it is gone or a zombie. */
   processName(pid: number): Promise<string | undefined>;
   sleep(ms: number): Promise<void>;
 }

@@ -1,5 +1,5 @@
 // An in-memory executor for unit tests: files, symlinks, processes and listening sockets
-// live in maps, commands are answered by handlers the test registers, and every side
+// live in maps, handlers the test registers run the commands, and every side
 // effect is appended to `journal` so a test can assert the order of steps.
 import { dirname } from "node:path";
 import type { CommandResult, HostExecutor, ListeningSocket, RunOptions } from "./executor";

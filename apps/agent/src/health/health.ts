@@ -58,7 +58,16 @@ export async function collectHealth(options: HealthOptions): Promise<Health> {
   const caPem = live ? await executor.readFile(join(paths.currentLink, GENERATION_FILES.caFile)) : undefined;
   if (options.prober && plan && certPem && keyPem && caPem) {
     for (const link of plan.links) {
-      probes.push(await options.prober.probe(link, { certPem, keyPem, caPem }));
+      probes.push(
+        await options.prober.probe(link, {
+          certPem,
+          keyPem,
+          caPem,
+          certPath: join(paths.currentLink, GENERATION_FILES.cert),
+          keyPath: join(paths.currentLink, GENERATION_FILES.key),
+          caPath: join(paths.currentLink, GENERATION_FILES.caFile),
+        }),
+      );
     }
   }
 

@@ -14,10 +14,14 @@ export interface ProbeResult {
   latencyMs?: number;
 }
 
+/** The host's tunnel credentials, as PEM text and as the files of the current generation. */
 export interface TlsCredentials {
   certPem: string;
   keyPem: string;
   caPem: string;
+  certPath: string;
+  keyPath: string;
+  caPath: string;
 }
 
 export interface PeerProber {

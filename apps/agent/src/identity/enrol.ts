@@ -57,7 +57,7 @@ export async function join(options: JoinOptions): Promise<AgentIdentity> {
   const url = validateJoinOptions(options);
   const timeoutMs = options.timeoutMs ?? 15_000;
 
-  // The CA is not trusted yet: this GET sends nothing but the path, and its answer is
+  // The CA is not trusted yet. This GET sends nothing but the path, and its response is
   // used only after the pin matches.
   const caResponse = await httpsJson(new URL(GATEWAY_CA_PATH, url), {
     method: "GET",

@@ -38,7 +38,7 @@ export async function detectBackend(executor: HostExecutor): Promise<IptablesCom
   const backend = parseIptablesVersion(`${result.stdout}${result.stderr}`);
   if (!backend) {
     throw new Error(
-      `could not tell the iptables backend from "${result.stdout.trim()}": expected "(nf_tables)" or "(legacy)"`,
+      `failed to detect the iptables backend from "${result.stdout.trim()}": expected "(nf_tables)" or "(legacy)" in iptables --version`,
     );
   }
   return commandsFor(backend);

@@ -1,7 +1,7 @@
 // Applies, checks and removes the agent's own iptables chains. Our rules live only in
 // chains the rendered text declares; the built-in chains get one jump rule each.
-// `iptables-restore --noflush` replaces a declared chain atomically (a bad line leaves it
-// unchanged); the jump rules are separate `-I` calls and are not atomic with it, so they
+// `iptables-restore --noflush` replaces a declared chain atomically, and a bad line leaves
+// it unchanged. The jump rules are separate `-I` calls and not atomic with it, so they
 // are added after the chains exist and removed before the chains go.
 import type { IptablesJump } from "@tunnelfleet/mesh";
 import type { HostExecutor } from "../executor/executor";
@@ -81,7 +81,7 @@ export class Netfilter {
     return result.code === 0;
   }
 
-  /** The current rules of the given chains, as iptables-save prints them. */
+  /** Reads the current rules of the given chains, as iptables-save prints them. */
   async readBaseline(chains: Map<string, string[]>): Promise<ChainBaseline> {
     const baseline: ChainBaseline = {};
     for (const [table, names] of chains) {
@@ -115,7 +115,7 @@ export class Netfilter {
 
   /**
    * Removes the jump rules and our chains. With the nft backend it also drops a table
-   * that was absent from `snapshot` and holds no rules now, so that iptables-save prints
+   * that was absent from `snapshot` and contains no rules now, so that iptables-save prints
    * what it printed before the first apply.
    */
   async remove(restoreText: string, jumps: JumpRule[], snapshot?: string): Promise<void> {
@@ -152,7 +152,7 @@ export class Netfilter {
     }
   }
 
-  /** The whole ruleset, normalised (no timestamps, no counters). */
+  /** Returns the whole ruleset, normalised (no timestamps, no counters). */
   async snapshot(): Promise<string> {
     const result = await this.executor.run(this.commands.save, []);
     if (result.code !== 0) throw new NetfilterError(`${this.commands.save} failed: ${result.stderr.trim()}`);

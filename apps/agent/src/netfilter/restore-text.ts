@@ -19,7 +19,7 @@ export function declaredChains(restoreText: string): Map<string, string[]> {
   return chains;
 }
 
-/** The `-A` lines of the given chains in an iptables-save dump of one table, in order. */
+/** Returns the `-A` lines of the given chains in an iptables-save dump of one table, in order. */
 export function chainRules(saveText: string, chains: string[]): string[] {
   const wanted = new Set(chains);
   return saveText
@@ -31,7 +31,7 @@ export function chainRules(saveText: string, chains: string[]): string[] {
     });
 }
 
-/** The chains present in an iptables-save dump of one table. */
+/** Returns the chains present in an iptables-save dump of one table. */
 export function savedChains(saveText: string): Set<string> {
   const chains = new Set<string>();
   for (const line of saveText.split("\n")) {
@@ -51,7 +51,7 @@ export function normaliseSave(saveText: string): string {
     .join("\n");
 }
 
-/** Tables present in an iptables-save dump. */
+/** Returns the tables present in an iptables-save dump. */
 export function savedTables(saveText: string): Set<string> {
   const tables = new Set<string>();
   for (const line of saveText.split("\n")) {
@@ -60,7 +60,7 @@ export function savedTables(saveText: string): Set<string> {
   return tables;
 }
 
-/** Restore text that flushes and deletes the given chains (after the jumps to them are gone). */
+/** Renders the restore text that flushes and deletes the given chains (after the jumps to them are gone). */
 export function renderChainRemoval(chains: Map<string, string[]>): string {
   const lines: string[] = [];
   for (const [table, names] of chains) {

@@ -1,8 +1,8 @@
 // Starts, reloads, stops and confirms the one stunnel daemon the agent runs per host.
 // Measured with stunnel 5.68: a SIGHUP whose config fails to parse keeps the old config
-// ("Failed to reload the configuration file"); a SIGHUP whose new service cannot bind
-// logs "Configuration successful" and then "Binding service [x] failed" and leaves every
-// listener of the process down. Confirmation therefore checks the log and the sockets.
+// and logs "Failed to reload the configuration file". A SIGHUP whose new service cannot
+// bind logs "Configuration successful", then "Binding service [x] failed", and leaves
+// every listener of the process down. So confirmation checks both the log and the sockets.
 import type { HostExecutor, ListeningSocket } from "../executor/executor";
 import type { AcceptAddress } from "./config";
 
@@ -92,8 +92,8 @@ export class StunnelController {
    * Waits until the daemon's latest configuration cycle after `offset` logged
    * "Configuration successful" with no failed bind, and every accept address listens.
    * After a failed bind stunnel 5.68 re-reads its config in a loop, so a failure logged
-   * by a cycle that read the previous file can appear after `offset`: a failure counts
-   * only when the latest cycle still shows it for `failureSettleMs`.
+   * by a cycle that read the previous file can appear after `offset`. A failure counts
+   * only when the latest cycle still shows it after `failureSettleMs`.
    */
   async confirm(pid: number, accepts: AcceptAddress[], offset: number): Promise<void> {
     const deadline = Date.now() + this.confirmTimeoutMs;
@@ -138,7 +138,7 @@ export class StunnelController {
   }
 }
 
-/** The log from the last "Reading configuration from file" line on (all of it when there is none). */
+/** Returns the log from the last "Reading configuration from file" line on, or all of it when there is none. */
 export function latestCycle(log: string): string {
   const start = log.lastIndexOf("Reading configuration from file");
   return start < 0 ? log : log.slice(log.lastIndexOf("\n", start) + 1);

@@ -106,7 +106,7 @@ export class FakeNode {
     this.executor.listening = [...sockets, ...this.executor.listening];
   }
 
-  /** The pid of the simulated stunnel, if one runs. */
+  /** Returns the pid of the simulated stunnel, or undefined when none runs. */
   stunnelPid(): number | undefined {
     return [...this.executor.processes.entries()].find(([, name]) => name === "stunnel")?.[0];
   }

@@ -33,8 +33,9 @@ export function redisTopology(
 }
 
 /**
- * Plans a host and drops the per-service `minTlsVersion`, which the protocol's bundle
- * schema does not accept yet; stunnel.conf then takes the plan-wide value, the same here.
+ * Plans a host and drops the per-service `minTlsVersion`, because the protocol's bundle
+ * schema does not accept it yet. stunnel.conf then takes the plan-wide value, which is
+ * the same here.
  * NOTE: remove the stripping once the protocol's service schemas carry minTlsVersion.
  */
 export function planFor(topology: Topology, hostId: string, previous: HostPlan | undefined): HostPlan {

@@ -10,7 +10,9 @@ import { type Agent, createAgent } from "../../src/agent";
 import type { AgentBundle } from "../../src/apply/applier";
 import { checkAndRepairDrift } from "../../src/drift";
 import { NodeExecutor } from "../../src/executor/node-executor";
+import { OpensslProber } from "../../src/health/openssl-probe";
 import { normaliseSave } from "../../src/netfilter/restore-text";
+import { readStatus } from "../../src/status";
 import { uninstall } from "../../src/uninstall";
 import { type NetnsHost, NetnsLab, waitFor } from "../support/netns";
 import { issueTunnelLeaf, makeCa, makeLeaf, type TestCa } from "../support/pki";
@@ -36,8 +38,10 @@ let snapshotBeforeA: string;
 
 async function makeNode(label: string, member: TestMember): Promise<Node> {
   const host = lab.addHost(label, member.address);
+  const executor = new NodeExecutor({ netns: host.name });
   const agent = createAgent({
-    executor: new NodeExecutor({ netns: host.name }),
+    executor,
+    prober: new OpensslProber(executor),
     stateDir: join(workDir, label, "state"),
     runDir: join(workDir, label, "run"),
   });
@@ -217,6 +221,9 @@ describe("agent data plane in network namespaces", () => {
 
       const refused = redis(a, b, ["GET", "greeting"]);
       expect(refused.stdout).not.toContain("through-the-tunnel");
+      const probes = (await a.agent.health()).probes;
+      expect(probes).toHaveLength(1);
+      expect(probes[0]?.ok).toBe(false);
     } finally {
       b.leafCertPem = correctLeaf;
       const restored = await applyMembers(b, [A, B]);
@@ -285,6 +292,23 @@ describe("agent data plane in network namespaces", () => {
     expect(report.failed).toEqual([]);
     expect(iptablesSave(a, "nat")).toContain("--to-destination 127.0.0.1:28000");
     expect(redis(a, b, ["GET", "greeting"]).stdout.trim()).toBe("through-the-tunnel");
+  });
+
+  it("status reports health and probes", async () => {
+    const statusB = await readStatus(b.agent);
+    expect(statusB.healthy).toBe(true);
+    expect(statusB.health.probes).toEqual([expect.objectContaining({ peerHostId: "host-a", ok: true })]);
+
+    const statusA = await readStatus(a.agent);
+    expect(statusA.health.stunnelAlive).toBe(true);
+    expect(statusA.health.rulesPresent).toBe(true);
+    expect(statusA.health.listenersUp.every((listener) => listener.up)).toBe(true);
+    expect(statusA.health.servedCertificate?.serial).toMatch(/^[0-9a-f]+$/);
+    const probeB = statusA.health.probes.find((probe) => probe.peerHostId === "host-b");
+    const probeC = statusA.health.probes.find((probe) => probe.peerHostId === "host-c");
+    expect(probeB?.ok).toBe(true);
+    expect(probeC?.ok).toBe(false);
+    expect(statusA.healthy).toBe(false);
   });
 
   it("uninstall leaves iptables-save as before", async () => {

@@ -229,6 +229,12 @@ describe("AgentSession", () => {
 });
 
 describe("NodeTlsProber", () => {
+  const credentialPaths = {
+    certPath: "/unused/cert.pem",
+    keyPath: "/unused/key.pem",
+    caPath: "/unused/ca.pem",
+  };
+
   async function tlsServer(leaf: TestLeaf, ca: TestCa): Promise<number> {
     const server = createTlsServer(
       { cert: leaf.certPem, key: leaf.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true },
@@ -246,7 +252,7 @@ describe("NodeTlsProber", () => {
 
     const result = await new NodeTlsProber().probe(
       { clusterId: "c", peerHostId: "b", address: "127.0.0.1", port },
-      { certPem: own.certPem, keyPem: own.keyPem, caPem: clusterCa.certPem },
+      { ...credentialPaths, certPem: own.certPem, keyPem: own.keyPem, caPem: clusterCa.certPem },
     );
 
     expect(result.error).toBeUndefined();
@@ -259,7 +265,7 @@ describe("NodeTlsProber", () => {
 
     const result = await new NodeTlsProber().probe(
       { clusterId: "c", peerHostId: "b", address: "127.0.0.1", port },
-      { certPem: own.certPem, keyPem: own.keyPem, caPem: clusterCa.certPem },
+      { ...credentialPaths, certPem: own.certPem, keyPem: own.keyPem, caPem: clusterCa.certPem },
     );
 
     expect(result.ok).toBe(false);
