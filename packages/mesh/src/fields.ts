@@ -104,7 +104,7 @@ export function validateAddress(field: string, value: unknown): AddressCheck {
   let parsed: ipaddr.IPv4 | ipaddr.IPv6;
   if (IPV4_PATTERN.test(value)) {
     parsed = ipaddr.IPv4.parse(value);
-  } else if (!value.includes("%") && !value.includes(".") && ipaddr.IPv6.isValid(value)) {
+  } else if (!value.includes("%") && ipaddr.IPv6.isValid(value)) {
     parsed = ipaddr.IPv6.parse(value);
   } else {
     return {

@@ -164,6 +164,21 @@ export interface StunnelPaths {
   crlFile?: string;
   pidFile: string;
   logFile?: string;
+  /**
+   * Credentials of single clusters by cluster id, for a host whose clusters have
+   * separate CAs. A service of a listed cluster uses these instead of the defaults
+   * above, so it trusts only its own cluster's CA.
+   */
+  clusters?: Record<string, ClusterCredentialPaths>;
+}
+
+/** Leaf, key, CA and CRL files of one cluster on a node. */
+export interface ClusterCredentialPaths {
+  cert: string;
+  key: string;
+  caFile: string;
+  /** Give it whenever the defaults name a CRL: a service without its own CRLfile inherits that one. */
+  crlFile?: string;
 }
 
 /** One rejected input value. `field` is a dotted path such as `memberships[2].address`. */

@@ -21,26 +21,31 @@ export interface StunnelRenderOptions {
   foreground?: boolean;
 }
 
+function checkPath(issues: ValidationIssue[], field: string, value: unknown, optional: boolean): void {
+  if (value === undefined && optional) return;
+  if (typeof value !== "string" || !PATH_PATTERN.test(value)) {
+    issues.push({
+      field,
+      value,
+      message: `${field} ${JSON.stringify(value)} is not a usable path: give an absolute path of letters, digits, '.', '_', '-' and '/'`,
+    });
+  }
+}
+
 function validatePaths(paths: StunnelPaths): void {
   const issues: ValidationIssue[] = [];
-  const entries: [string, string | undefined][] = [
-    ["cert", paths.cert],
-    ["key", paths.key],
-    ["caFile", paths.caFile],
-    ["crlFile", paths.crlFile],
-    ["pidFile", paths.pidFile],
-    ["logFile", paths.logFile],
-  ];
-  for (const [name, value] of entries) {
-    const optional = name === "crlFile" || name === "logFile";
-    if (value === undefined && optional) continue;
-    if (typeof value !== "string" || !PATH_PATTERN.test(value)) {
-      issues.push({
-        field: `paths.${name}`,
-        value,
-        message: `paths.${name} ${JSON.stringify(value)} is not a usable path: give an absolute path of letters, digits, '.', '_', '-' and '/'`,
-      });
-    }
+  checkPath(issues, "paths.cert", paths.cert, false);
+  checkPath(issues, "paths.key", paths.key, false);
+  checkPath(issues, "paths.caFile", paths.caFile, false);
+  checkPath(issues, "paths.crlFile", paths.crlFile, true);
+  checkPath(issues, "paths.pidFile", paths.pidFile, false);
+  checkPath(issues, "paths.logFile", paths.logFile, true);
+  for (const [clusterId, credentials] of Object.entries(paths.clusters ?? {})) {
+    const field = `paths.clusters.${clusterId}`;
+    checkPath(issues, `${field}.cert`, credentials.cert, false);
+    checkPath(issues, `${field}.key`, credentials.key, false);
+    checkPath(issues, `${field}.caFile`, credentials.caFile, false);
+    checkPath(issues, `${field}.crlFile`, credentials.crlFile, true);
   }
   if (issues.length > 0) throw new MeshValidationError(issues);
 }
@@ -54,25 +59,41 @@ function option(name: string, value: string | number): string {
   return `${name} = ${value}`;
 }
 
-function inboundSection(service: InboundService, plan: HostPlan): string[] {
+/** Returns the cert, key, CAfile and CRLfile lines of a cluster with its own credentials, or none. */
+function credentialLines(clusterId: string, paths: StunnelPaths): string[] {
+  if (!paths.clusters || !Object.hasOwn(paths.clusters, clusterId)) return [];
+  const credentials = paths.clusters[clusterId]!;
+
+  const lines = [
+    option("cert", credentials.cert),
+    option("key", credentials.key),
+    option("CAfile", credentials.caFile),
+  ];
+  if (credentials.crlFile !== undefined) lines.push(option("CRLfile", credentials.crlFile));
+  return lines;
+}
+
+function inboundSection(service: InboundService, plan: HostPlan, paths: StunnelPaths): string[] {
   return [
     `[${service.name}]`,
     `; Inbound server of cluster ${service.clusterId}: peers connect here, the app listens on ${endpoint(service.connectAddress, service.connectPort)}.`,
     option("accept", endpoint(service.acceptAddress, service.acceptPort)),
     option("connect", endpoint(service.connectAddress, service.connectPort)),
+    ...credentialLines(service.clusterId, paths),
     option("verifyChain", "yes"),
     option("requireCert", "yes"),
     option("sslVersionMin", service.minTlsVersion ?? plan.minTlsVersion),
   ];
 }
 
-function outboundSection(service: OutboundService, plan: HostPlan): string[] {
+function outboundSection(service: OutboundService, plan: HostPlan, paths: StunnelPaths): string[] {
   return [
     `[${service.name}]`,
     `; Outbound client of cluster ${service.clusterId} to host ${service.peerHostId}: connections of the app to ${endpoint(service.connectAddress, service.appPort)} are redirected here.`,
     option("client", "yes"),
     option("accept", endpoint(service.acceptAddress, service.acceptPort)),
     option("connect", endpoint(service.connectAddress, service.connectPort)),
+    ...credentialLines(service.clusterId, paths),
     option("verifyChain", "yes"),
     option("checkIP", service.connectAddress),
     option("sslVersionMin", service.minTlsVersion ?? plan.minTlsVersion),
@@ -82,7 +103,8 @@ function outboundSection(service: OutboundService, plan: HostPlan): string[] {
 /**
  * Renders the stunnel.conf of a plan made by planHost. Global options: pid file, daemon
  * mode, log file, the leaf certificate and key, the CA file and the CRL file (when given),
- * no renegotiation and the connect timeout. Each inbound service requires and verifies
+ * no renegotiation and the connect timeout. A cluster listed in `paths.clusters` gets its
+ * own cert, key, CAfile and CRLfile in each of its services. Each inbound service requires and verifies
  * the peer's chain. Each outbound service verifies the chain and checks that the peer's
  * certificate carries its address as an IP SAN (checkIP). Every accept and connect
  * carries an explicit address. The same plan, paths and options give the same bytes.
@@ -132,7 +154,9 @@ export function renderStunnelConf(
   for (const service of plan.services) {
     lines.push("");
     lines.push(
-      ...(service.kind === "inbound" ? inboundSection(service, plan) : outboundSection(service, plan)),
+      ...(service.kind === "inbound"
+        ? inboundSection(service, plan, paths)
+        : outboundSection(service, plan, paths)),
     );
   }
   return `${lines.join("\n")}\n`;

@@ -51,6 +51,8 @@ export interface GoldenCase {
   topology: Topology;
   hostId: string;
   previousAllocation?: PortAllocation;
+  /** Per-cluster credential files, as in StunnelPaths.clusters. */
+  clusterPaths?: StunnelPaths["clusters"];
 }
 
 function twoClusters(): Topology {
@@ -113,6 +115,19 @@ export const GOLDEN_CASES: GoldenCase[] = [
     name: "host-in-two-clusters",
     topology: twoClusters(),
     hostId: "h1",
+  },
+  {
+    name: "host-in-two-clusters-separate-cas",
+    topology: twoClusters(),
+    hostId: "h1",
+    clusterPaths: {
+      "c-hz": {
+        cert: "/var/lib/tunnelfleet/current/c-hz/leaf.pem",
+        key: "/var/lib/tunnelfleet/current/c-hz/leaf.key",
+        caFile: "/var/lib/tunnelfleet/current/c-hz/ca.pem",
+        crlFile: "/var/lib/tunnelfleet/current/c-hz/crl.pem",
+      },
+    },
   },
   {
     name: "ipv6-3-members-strict",

@@ -33,7 +33,8 @@ describe("golden files", () => {
   for (const testCase of GOLDEN_CASES) {
     it(`${testCase.name} stunnel.conf`, () => {
       const plan = planHost(testCase.topology, testCase.hostId, testCase.previousAllocation);
-      expectGolden(`${testCase.name}.conf`, renderStunnelConf(plan, GOLDEN_PATHS));
+      const paths = { ...GOLDEN_PATHS, clusters: testCase.clusterPaths };
+      expectGolden(`${testCase.name}.conf`, renderStunnelConf(plan, paths));
     });
 
     it(`${testCase.name} iptables rules`, () => {
@@ -44,7 +45,8 @@ describe("golden files", () => {
 
     it(`${testCase.name} passes the lint`, () => {
       const plan = planHost(testCase.topology, testCase.hostId, testCase.previousAllocation);
-      expect(lintStunnelConf(renderStunnelConf(plan, GOLDEN_PATHS))).toEqual([]);
+      const paths = { ...GOLDEN_PATHS, clusters: testCase.clusterPaths };
+      expect(lintStunnelConf(renderStunnelConf(plan, paths))).toEqual([]);
     });
   }
 

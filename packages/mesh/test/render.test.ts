@@ -38,6 +38,36 @@ describe("renderStunnelConf", () => {
     expect(() => renderStunnelConf(plan, GOLDEN_PATHS)).toThrow(/plan.services/);
   });
 
+  it("gives listed clusters their own credentials", () => {
+    const plan = mixed();
+    const credentials = { cert: "/c1/leaf.pem", key: "/c1/leaf.key", caFile: "/c1/ca.pem" };
+    const text = renderStunnelConf(plan, { ...GOLDEN_PATHS, clusters: { c1: credentials } });
+    expect(text.match(/^cert = \/c1\/leaf\.pem$/gm)).toHaveLength(plan.services.length);
+    expect(text.match(/^CAfile = \/c1\/ca\.pem$/gm)).toHaveLength(plan.services.length);
+    expect(text.match(/^CRLfile = /gm)).toHaveLength(1);
+  });
+
+  it("ignores inherited cluster keys", () => {
+    const topology = singleCluster(cluster("constructor", "odd", "redis"), ["10.0.0.1", "10.0.0.2"]);
+    const text = renderStunnelConf(planHost(topology, "node-id-1"), { ...GOLDEN_PATHS, clusters: {} });
+    expect(text).not.toContain("undefined");
+    expect(text.match(/^cert = /gm)).toHaveLength(1);
+  });
+
+  it("rejects unsafe cluster credential paths", () => {
+    const clusters = { c1: { cert: "/ok.pem", key: "/ok.key", caFile: "/a b.pem", crlFile: "x" } };
+    let caught: unknown;
+    try {
+      renderStunnelConf(mixed(), { ...GOLDEN_PATHS, clusters });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as MeshValidationError).issues.map((issue) => issue.field)).toEqual([
+      "paths.clusters.c1.caFile",
+      "paths.clusters.c1.crlFile",
+    ]);
+  });
+
   it("omits CRLfile and output when absent", () => {
     const text = renderStunnelConf(mixed(), { ...GOLDEN_PATHS, crlFile: undefined, logFile: undefined });
     expect(text).not.toContain("CRLfile");

@@ -3,7 +3,14 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type HostPlan, planHost, renderStunnelConf, type StunnelPaths, type Topology } from "../src/index";
+import {
+  type ClusterCredentialPaths,
+  type HostPlan,
+  planHost,
+  renderStunnelConf,
+  type StunnelPaths,
+  type Topology,
+} from "../src/index";
 import { cluster, GOLDEN_CASES, longestNamesCase, singleCluster } from "./fixtures";
 import { createCa, issueLeaf, Namespace, stop, tempDir, waitForStderr } from "./system-support";
 
@@ -13,6 +20,7 @@ const STARTED = /Configuration successful/;
 let namespace: Namespace;
 let dir: string;
 let paths: StunnelPaths;
+let secondCa: ClusterCredentialPaths;
 
 beforeAll(() => {
   dir = tempDir("tf-mesh-stunnel");
@@ -26,6 +34,9 @@ beforeAll(() => {
     crlFile: ca.crlFile,
     pidFile: join(dir, "stunnel.pid"),
   };
+  const other = createCa(dir, "other-ca");
+  const otherLeaf = issueLeaf(dir, other, "other-leaf", "DNS:node-1");
+  secondCa = { cert: otherLeaf.cert, key: otherLeaf.key, caFile: other.caFile, crlFile: other.crlFile };
 
   const own = new Set<string>();
   for (const testCase of [...GOLDEN_CASES, longestNamesCase()]) {
@@ -67,7 +78,10 @@ describe("golden configs in stunnel", () => {
   for (const testCase of [...GOLDEN_CASES, longestNamesCase()]) {
     it(`${testCase.name} starts`, async () => {
       const plan = planHost(testCase.topology, testCase.hostId, testCase.previousAllocation);
-      const conf = renderStunnelConf(plan, paths, { foreground: true });
+      const clusters = testCase.clusterPaths
+        ? Object.fromEntries(Object.keys(testCase.clusterPaths).map((clusterId) => [clusterId, secondCa]))
+        : undefined;
+      const conf = renderStunnelConf(plan, { ...paths, clusters }, { foreground: true });
       const { stderr, listening } = await startStunnel(conf, `${testCase.name}.conf`);
 
       expect(stderr).toMatch(STARTED);
@@ -135,10 +149,12 @@ describe("tunnel between two members", () => {
   async function sendThroughTunnel(
     peerSan: string,
     label: string,
+    peerFromOtherCa = false,
   ): Promise<{ result: string; logs: string }> {
     const ca = createCa(tunnelDir, `ca-${label}`);
     const leaf1 = issueLeaf(tunnelDir, ca, `node-1-${label}`, "IP:10.78.0.1, DNS:node-1");
-    const leaf2 = issueLeaf(tunnelDir, ca, `node-2-${label}`, peerSan);
+    const peerCa = peerFromOtherCa ? createCa(tunnelDir, `other-ca-${label}`) : ca;
+    const leaf2 = issueLeaf(tunnelDir, peerCa, `node-2-${label}`, peerSan);
     const plan1 = planHost(topology, "node-id-1");
     // Both hosts share one namespace here, so host 2's outbound service needs another loopback port.
     const plan2 = planHost(topology, "node-id-2", { "c-echo/node-id-1/7000": 28500 });
@@ -200,5 +216,11 @@ describe("tunnel between two members", () => {
     expect(result).toMatch(/^(error:ECONNRESET|closed:)$/);
     expect(logs).toMatch(/CERT: Subject checks failed/);
     expect(logs).toMatch(/Rejected by CERT at depth=0: CN=node-2-nosan/);
+  });
+
+  it("rejects a peer of another CA", async () => {
+    const { result, logs } = await sendThroughTunnel("IP:10.78.0.2, DNS:node-2", "otherca", true);
+    expect(result).toMatch(/^(error:ECONNRESET|closed:)$/);
+    expect(logs).toMatch(/certificate verify failed/);
   });
 });

@@ -161,6 +161,20 @@ describe("validateAddress", () => {
     }
   });
 
+  it("explains IPv4-mapped rejection", () => {
+    const result = validateAddress("a", "::ffff:10.0.0.1");
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issue.message).toContain("IPv4-mapped");
+  });
+
+  it("canonicalises embedded IPv4 notation", () => {
+    expect(validateAddress("a", "64:ff9b::10.0.0.1")).toEqual({
+      ok: true,
+      address: "64:ff9b::a00:1",
+      family: "ipv6",
+    });
+  });
+
   it("explains loopback rejection", () => {
     const result = validateAddress("memberships[3].address", "127.0.0.1");
     expect(result.ok).toBe(false);
