@@ -55,6 +55,7 @@ const port = z.number().int().min(1).max(65535);
 const address = z.union([z.ipv4(), z.ipv6()]);
 const id = z.string().min(1).max(128);
 const nonNegativeInt = z.number().int().min(0);
+const tlsVersion = z.enum(["TLSv1.2", "TLSv1.3"]);
 
 /** A semantic version such as 1.4.2 or 1.4.2-rc.1. */
 export const semverSchema = z
@@ -103,6 +104,7 @@ const inboundServiceSchema = z.strictObject({
   acceptPort: port,
   connectAddress: address,
   connectPort: port,
+  minTlsVersion: tlsVersion.optional(),
 });
 
 const outboundServiceSchema = z.strictObject({
@@ -115,6 +117,7 @@ const outboundServiceSchema = z.strictObject({
   connectAddress: address,
   connectPort: port,
   appPort: port,
+  minTlsVersion: tlsVersion.optional(),
 });
 
 const dnatRuleSchema = z.strictObject({
@@ -130,7 +133,7 @@ const ingressGuardRuleSchema = z.strictObject({ clusterId: id, address, appPort:
 const egressGuardRuleSchema = z.strictObject({ clusterId: id, destination: address, appPort: port });
 const peerLinkSchema = z.strictObject({ clusterId: id, peerHostId: id, address, port });
 
-export const hostPlanSchema: z.ZodType<HostPlan> = z.strictObject({
+const hostPlanObject = z.strictObject({
   hostId: id,
   hostName: hostNameSchema,
   services: z.array(z.discriminatedUnion("kind", [inboundServiceSchema, outboundServiceSchema])),
@@ -138,9 +141,17 @@ export const hostPlanSchema: z.ZodType<HostPlan> = z.strictObject({
   ingressGuards: z.array(ingressGuardRuleSchema),
   egressGuards: z.array(egressGuardRuleSchema),
   links: z.array(peerLinkSchema),
-  minTlsVersion: z.enum(["TLSv1.2", "TLSv1.3"]),
+  minTlsVersion: tlsVersion,
   allocation: z.record(z.string().max(400), port),
 });
+
+export const hostPlanSchema: z.ZodType<HostPlan> = hostPlanObject;
+
+// Compile-time guard: the schema and HostPlan must describe exactly the same shape, so a
+// field added to the mesh model without a schema change fails the type check here.
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const planSchemaMatchesModel: Equals<z.infer<typeof hostPlanObject>, HostPlan> = true;
+void planSchemaMatchesModel;
 
 // ---------------------------------------------------------------------------------------
 // Agent -> gateway
