@@ -16,6 +16,7 @@ import type { StunnelController } from "../stunnel/controller";
 import { detectStunnelVersion } from "../stunnel/version";
 import {
   checkAcceptPorts,
+  checkCrls,
   checkLeaf,
   checkStunnelVersion,
   PreflightError,
@@ -175,6 +176,7 @@ export class Applier {
           { path: paths.tunnelNextKey, pem: await executor.readFile(paths.tunnelNextKey) },
         ]);
         await checkLeaf(bundle.leafCertPem, bundle.trustedCaPems, this.now());
+        await checkCrls(executor, bundle.crlPems, this.now());
       } else if (bundle.plan.services.length > 0) {
         throw new PreflightError(
           "the bundle has stunnel services but no leaf certificate yet; the agent sends a CSR and waits for the signed leaf",

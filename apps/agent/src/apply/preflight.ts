@@ -1,9 +1,9 @@
 // Checks a bundle against the node before anything is written: stunnel installed and new
 // enough, accept ports free, a tunnel key that matches the leaf, a leaf that chains to a
-// trusted CA, nothing expired. Ports matter because a SIGHUP whose new port is taken
+// trusted CA, nothing expired (leaf, CA or CRL). Ports matter because a SIGHUP whose new port is taken
 // drops every listener of stunnel.
 import { certificateInfo, keyMatchesCertificate, verifyChain } from "@tunnelfleet/pki";
-import type { ListeningSocket } from "../executor/executor";
+import type { HostExecutor, ListeningSocket } from "../executor/executor";
 import type { AcceptAddress } from "../stunnel/config";
 import { MIN_STUNNEL_MAJOR, type StunnelVersion } from "../stunnel/version";
 
@@ -95,5 +95,36 @@ export async function checkLeaf(leafCertPem: string, trustedCaPems: string[], no
     throw new PreflightError(
       `leaf certificate ${info.serial} (issuer ${info.issuer}) does not chain to any trusted CA of the bundle, or that CA is expired`,
     );
+  }
+}
+
+/**
+ * Throws when a CRL's nextUpdate has passed: OpenSSL then rejects every peer of that CA,
+ * so stunnel would drop the whole cluster. Reads the dates with `openssl crl`.
+ */
+export async function checkCrls(executor: HostExecutor, crlPems: string[], now: Date): Promise<void> {
+  for (const [index, crlPem] of crlPems.entries()) {
+    const result = await executor.run("openssl", ["crl", "-noout", "-issuer", "-nextupdate"], {
+      input: crlPem,
+      timeoutMs: 10_000,
+    });
+    if (result.code !== 0) {
+      throw new PreflightError(
+        `crlPems[${index}] is not a readable CRL: ${result.stderr.trim().split("\n")[0]}`,
+      );
+    }
+    const nextUpdateText = /^nextUpdate=(.+)$/m.exec(result.stdout)?.[1]?.trim();
+    const issuer = /^issuer=(.+)$/m.exec(result.stdout)?.[1]?.trim() ?? "unknown issuer";
+    const nextUpdate = nextUpdateText ? new Date(nextUpdateText) : undefined;
+    if (!nextUpdate || Number.isNaN(nextUpdate.getTime())) {
+      throw new PreflightError(
+        `crlPems[${index}] (${issuer}) has no readable nextUpdate ("${nextUpdateText ?? ""}")`,
+      );
+    }
+    if (nextUpdate < now) {
+      throw new PreflightError(
+        `the CRL of ${issuer} expired at ${nextUpdate.toISOString()}: stunnel would reject every peer of that CA; the control plane must publish a new CRL`,
+      );
+    }
   }
 }

@@ -1,6 +1,6 @@
 // A peer probe through `openssl s_client`, run by the executor. Unlike NodeTlsProber it
-// works in whatever network namespace the executor runs commands in, which the system
-// tests and the benchmark use. `-verify_ip` is the checkIP of the probe.
+// works in whatever network namespace the executor runs commands in, as in the system
+// tests. `-verify_ip` does what stunnel's checkIP does.
 import type { PeerLink } from "@tunnelfleet/mesh";
 import type { HostExecutor } from "../executor/executor";
 import type { PeerProber, ProbeResult, TlsCredentials } from "./tls-probe";
