@@ -4,7 +4,10 @@ import "reflect-metadata";
 import { webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+// Typed loosely on purpose: the overloads of set() resolve differently with and without the
+// DOM library, and workspaces that include it (the console) would pick the wrong one.
+const provider: { set(crypto: unknown): void } = x509.cryptoProvider as never;
+provider.set(webcrypto);
 
 export { x509 };
 export const subtle = webcrypto.subtle;
