@@ -114,7 +114,8 @@ withCommonOptions(program.command("run"))
       heartbeatMs: options.heartbeatInterval * 1000,
     });
     session.start();
-    const stopDrift = startDriftWatch(agent, options.driftInterval * 1000, () => undefined);
+    // A repair is reported to the control plane at once through a heartbeat.
+    const stopDrift = startDriftWatch(agent, options.driftInterval * 1000, () => session.sendHeartbeat());
     const renewalTimer = setInterval(
       () => {
         renewalCheck(agent, session).catch((error: Error) =>

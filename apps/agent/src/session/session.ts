@@ -171,18 +171,19 @@ export class AgentSession {
     });
   }
 
+  /** Sends a heartbeat now, e.g. after the drift check repaired something. Does nothing while disconnected. */
+  sendHeartbeat(): void {
+    if (this.socket?.readyState !== WebSocket.OPEN) return;
+    this.options
+      .health()
+      .then((health) => this.send({ type: "heartbeat", health }))
+      .catch((error: Error) => this.options.logger.error({ err: error.message }, "collecting health failed"));
+  }
+
   private startHeartbeats(): void {
     clearInterval(this.heartbeatTimer);
-    const beat = () => {
-      this.options
-        .health()
-        .then((health) => this.send({ type: "heartbeat", health }))
-        .catch((error: Error) =>
-          this.options.logger.error({ err: error.message }, "collecting health failed"),
-        );
-    };
-    beat();
-    this.heartbeatTimer = setInterval(beat, this.options.heartbeatMs ?? 30_000);
+    this.sendHeartbeat();
+    this.heartbeatTimer = setInterval(() => this.sendHeartbeat(), this.options.heartbeatMs ?? 30_000);
     this.heartbeatTimer.unref();
   }
 
