@@ -132,6 +132,25 @@ describe("REST flow", () => {
     expect(anonymous.status).toBe(401);
   });
 
+  it("cookie sessions need the CSRF header on REST too", async () => {
+    const actor = await createUserActor(harness, "operator");
+    const login = await request(harness, "POST", "/api/trpc/auth.login", {
+      body: { json: { username: actor.name, password: "correct horse battery" } },
+      csrf: true,
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
+
+    expect((await request(harness, "GET", "/api/v1/clusters", { cookie })).status).toBe(200);
+    const body = { name: "rest-cookie", preset: "redis" };
+    const blocked = await request(harness, "POST", "/api/v1/clusters", { cookie, body });
+    expect(blocked.status).toBe(403);
+    expect(await harness.db.prisma.cluster.count({ where: { name: "rest-cookie" } })).toBe(0);
+    expect((await request(harness, "POST", "/api/v1/clusters", { cookie, body, csrf: true })).status).toBe(
+      200,
+    );
+  });
+
   it("creates a join token with the command", async () => {
     const response = await request(harness, "POST", "/api/v1/join-tokens", {
       token: operatorToken,
