@@ -61,10 +61,8 @@ function topology(members: Member[], appPorts: number[]): Topology {
   };
 }
 
-/** Plans a host; the per-service minTlsVersion is dropped because the protocol schema does not accept it yet. */
 function plan(members: Member[], hostId: string, appPorts: number[], previous?: HostPlan): HostPlan {
-  const planned = planHost(topology(members, appPorts), hostId, previous?.allocation ?? {});
-  return { ...planned, services: planned.services.map(({ minTlsVersion: _unused, ...service }) => service) };
+  return planHost(topology(members, appPorts), hostId, previous?.allocation ?? {});
 }
 
 async function makeAgent(namespace: string, label: string, member: Member, ca: TestCa) {

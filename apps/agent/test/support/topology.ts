@@ -32,16 +32,6 @@ export function redisTopology(
   };
 }
 
-/**
- * Plans a host and drops the per-service `minTlsVersion`, because the protocol's bundle
- * schema does not accept it yet. stunnel.conf then takes the plan-wide value, which is
- * the same here.
- * NOTE: remove the stripping once the protocol's service schemas carry minTlsVersion.
- */
 export function planFor(topology: Topology, hostId: string, previous: HostPlan | undefined): HostPlan {
-  const plan = planHost(topology, hostId, previous?.allocation ?? {});
-  return {
-    ...plan,
-    services: plan.services.map(({ minTlsVersion: _minTlsVersion, ...service }) => service),
-  };
+  return planHost(topology, hostId, previous?.allocation ?? {});
 }
