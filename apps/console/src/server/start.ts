@@ -1,7 +1,7 @@
-// startServer: the console's one process. Opens (and migrates) the database, loads the
-// master key, creates the gateway CA on first start, bootstraps the first admin from a
-// password when asked, then serves /healthz, /metrics, tRPC at /api/trpc, REST at
-// /api/v1 and, optionally, the Next.js UI and the agent gateway.
+// startServer: the console's one process. It opens and migrates the database, loads the
+// master key, creates the gateway CA on first start and the first admin when a password
+// is given. Then it serves /healthz, /metrics, tRPC at /api/trpc and REST at /api/v1,
+// and optionally the Next.js UI and the agent gateway.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";

@@ -74,6 +74,10 @@ describe("CSRF check", () => {
   });
 });
 
+function env(values: Record<string, string>): NodeJS.ProcessEnv {
+  return values as NodeJS.ProcessEnv;
+}
+
 describe("config", () => {
   it("parses listen addresses", () => {
     expect(parseListen("X", "127.0.0.1:3000")).toEqual({ host: "127.0.0.1", port: 3000 });
@@ -84,23 +88,25 @@ describe("config", () => {
   });
 
   it("applies defaults and reads variables", () => {
-    const defaults = loadConfig({});
+    const defaults = loadConfig(env({}));
     expect(defaults.listen).toEqual({ host: "127.0.0.1", port: 3000 });
     expect(defaults.databaseUrl).toBeUndefined();
     expect(defaults.gatewayUrl).toMatch(/^https:\/\/.+:8443$/);
     expect(defaults.gatewayListen).toEqual({ host: "0.0.0.0", port: 8443 });
 
-    const set = loadConfig({
-      TUNNELFLEET_LISTEN: "127.0.0.2:4000",
-      DATABASE_URL: "postgres://u:p@127.0.0.1/db",
-      TUNNELFLEET_GATEWAY_URL: "https://gw.example:9443/",
-      TUNNELFLEET_GATEWAY_LISTEN: "off",
-    });
+    const set = loadConfig(
+      env({
+        TUNNELFLEET_LISTEN: "127.0.0.2:4000",
+        DATABASE_URL: "postgres://u:p@127.0.0.1/db",
+        TUNNELFLEET_GATEWAY_URL: "https://gw.example:9443/",
+        TUNNELFLEET_GATEWAY_LISTEN: "off",
+      }),
+    );
     expect(set.listen).toEqual({ host: "127.0.0.2", port: 4000 });
     expect(set.databaseUrl).toBe("postgres://u:p@127.0.0.1/db");
     expect(set.gatewayUrl).toBe("https://gw.example:9443");
     expect(set.gatewayListen).toBeNull();
-    expect(() => loadConfig({ TUNNELFLEET_GATEWAY_URL: "http://plain:80" })).toThrow(ConfigError);
+    expect(() => loadConfig(env({ TUNNELFLEET_GATEWAY_URL: "http://plain:80" }))).toThrow(ConfigError);
   });
 });
 

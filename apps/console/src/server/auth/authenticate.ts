@@ -10,7 +10,7 @@ import { generateSecret, sha256Hex } from "./secrets";
 
 /** Absolute lifetime of a session, in milliseconds. */
 export const SESSION_TTL_MS = 12 * 3600 * 1000;
-/** How stale `lastSeenAt` / `lastUsedAt` may get before a request refreshes it. */
+/** Maximum age of `lastSeenAt` and `lastUsedAt` before a request refreshes them. */
 const TOUCH_INTERVAL_MS = 60 * 1000;
 
 export const SESSION_COOKIE = "tunnelfleet_session";

@@ -1,4 +1,4 @@
-// /healthz: 200 when the database answers a query, 503 otherwise.
+// /healthz: 200 when a database query succeeds, 503 otherwise.
 import type { ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { PrismaClient } from "../db";
@@ -11,7 +11,7 @@ export async function serveHealth(prisma: PrismaClient, logger: Logger, res: Ser
     res.statusCode = 200;
     res.end(JSON.stringify({ status: "ok", database: "ok" }));
   } catch (error) {
-    logger.warn({ err: error }, "health check failed: database did not answer");
+    logger.warn({ err: error }, "health check failed: database query failed");
     res.statusCode = 503;
     res.end(JSON.stringify({ status: "unavailable", database: "unreachable" }));
   }

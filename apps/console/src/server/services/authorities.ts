@@ -272,7 +272,7 @@ export async function retireDrainedAuthorities(
   return { retired: drained, pending };
 }
 
-/** The PEMs of a CA with its unsealed private key, for signing. The key stays in memory. */
+/** Loads a CA certificate with its unsealed private key, for signing. The key stays in memory. */
 export async function loadSigningAuthority(
   db: Db,
   caId: string,
@@ -288,7 +288,7 @@ export async function loadSigningAuthority(
   };
 }
 
-/** The cluster's active CA; throws ConflictError when it has none. */
+/** Returns the cluster's active CA, or throws ConflictError when it has none. */
 export async function activeClusterAuthority(db: Db, clusterId: string): Promise<AuthorityRow> {
   const row = await db.certificateAuthority.findFirst({
     where: { clusterId, purpose: "cluster", state: "active" },

@@ -1,5 +1,5 @@
 // The bundle the gateway pushes to a host: its plan, the CAs it trusts, its tunnel leaf
-// and the CRLs, with the hash that tells the agent whether anything changed.
+// and the CRLs, with the hash by which the agent detects a change.
 import { bundleHash, type HostPlan, type PortAllocation, planHost } from "@tunnelfleet/mesh";
 import { createCrl } from "@tunnelfleet/pki";
 import type { Db, PrismaClient, Tx } from "../db";

@@ -84,7 +84,7 @@ export async function listCertificates(db: Db, filter: CertificateFilter = {}): 
 /**
  * Revokes a certificate and raises its CA's CRL number. A tunnel leaf's revocation
  * changes the CRL in every member's bundle, so all members of the CA's cluster are
- * bumped; an agent certificate's revocation bumps its host so the gateway drops it.
+ * bumped. An agent certificate's revocation bumps its host, so the gateway drops it.
  */
 export async function revokeCertificate(
   deps: ServiceDeps,

@@ -1,6 +1,6 @@
 // The one way a mutation reaches the database: the change, the generation bump of every
 // affected host and the audit event commit together in one transaction, and a NOTIFY on
-// CHANGES_CHANNEL tells every replica which hosts need a new bundle.
+// CHANGES_CHANNEL names, for every replica, the hosts that need a new bundle.
 import { CHANGES_CHANNEL, MAX_PAYLOAD_BYTES, notify } from "@tunnelfleet/db";
 import type { Prisma, PrismaClient, Tx } from "../db";
 import type { Actor } from "./context";
@@ -34,7 +34,7 @@ export interface ChangeOutcome<T> {
 export interface ChangeOptions {
   /**
    * Takes the topology lock first, so that the validation of the resulting topology
-   * inside `work` sees every committed change and no concurrent one. Clusters, members,
+   * inside `work` reads every committed change and no concurrent one. Clusters, members,
    * hosts and CAs take it; user and token changes do not.
    */
   lockTopology?: boolean;

@@ -1,6 +1,6 @@
-// What a host would run: the stunnel.conf and iptables-restore text rendered from its
-// current plan, with the agent's default file paths. Reads only; allocations of tunnels
-// not yet allocated are shown as planned and persisted later by the bundle build.
+// Preview of a host's configuration: the stunnel.conf and iptables-restore text rendered
+// from its current plan with the agent's default file paths. It only reads, so ports of
+// tunnels not yet allocated are shown as planned and persisted later by the bundle build.
 import { renderIptablesRestore, renderStunnelConf, type StunnelPaths } from "@tunnelfleet/mesh";
 import type { Db } from "../db";
 import { planStoredHost } from "./bundle";

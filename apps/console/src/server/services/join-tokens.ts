@@ -49,7 +49,7 @@ export function joinTokenToView(row: JoinTokenRow, now = new Date()): JoinTokenV
   };
 }
 
-/** The one-line command an operator runs on the new host. */
+/** Returns the one-line command an operator runs on the new host. */
 export function joinCommand(gatewayUrl: string, secret: string, caHash: string): string {
   return `tunnelfleet-agent join --server ${gatewayUrl} --token ${secret} --ca-hash ${caHash}`;
 }

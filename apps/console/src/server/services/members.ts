@@ -1,5 +1,5 @@
-// Cluster membership: add an existing host or a new one by name, with the address the
-// application uses for it; remove a host from a cluster.
+// Cluster membership: adding an existing host or a new one by name, with the address the
+// application uses for it, and removing a host from a cluster.
 import { validateAddress } from "@tunnelfleet/mesh";
 import { runChange } from "./change";
 import type { Actor, ServiceDeps } from "./context";

@@ -76,7 +76,7 @@ export async function loadTopology(db: Db): Promise<Topology> {
 }
 
 /**
- * Validates the topology as it stands inside the transaction `tx` and throws InputError
+ * Validates the topology as it is inside the transaction `tx` and throws InputError
  * with the mesh issues when it is invalid, which rolls the transaction back.
  */
 export async function checkTopology(tx: Db): Promise<void> {

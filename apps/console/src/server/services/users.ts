@@ -233,7 +233,7 @@ export async function updateUser(
   return view;
 }
 
-/** Deletes a user with their sessions and API tokens. Nobody deletes themselves or the last admin. */
+/** Deletes a user with their sessions and API tokens. Rejects deleting oneself or the last enabled admin. */
 export async function deleteUser(deps: ServiceDeps, actor: Actor, id: string): Promise<{ id: string }> {
   if (actor.userId === id) throw new ConflictError("you cannot delete your own account: ask another admin");
   return runChange(deps.prisma, actor, "user.delete", async (tx) => {

@@ -16,12 +16,12 @@ export interface Context {
   services: AppServices;
   /** The authenticated caller, or null. */
   actor: Actor | null;
-  /** How the caller authenticated: a session cookie, a bearer API token, or nothing. */
+  /** Credential the caller authenticated with: a session cookie, a bearer API token, or none. */
   credential: "session" | "bearer" | null;
   /** The session cookie value, for logout. */
   sessionToken: string | null;
   sourceAddress: string | null;
-  /** Why a cookie-authenticated or anonymous mutation must be rejected, or null. */
+  /** Reason to reject a mutation of a cookie-authenticated or anonymous request, or null. */
   csrfProblem: string | null;
   /** Appends a Set-Cookie header to the response. */
   setCookie(value: string): void;
@@ -90,7 +90,7 @@ export async function createRequestContext(
   };
 }
 
-/** A context for in-process callers (tests, scripts) acting as `actor`, with no HTTP request. */
+/** Creates a context for in-process callers (tests, scripts) acting as `actor`, with no HTTP request. */
 export function createCallerContext(services: AppServices, actor: Actor | null): Context {
   return {
     services,
