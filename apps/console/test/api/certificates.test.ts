@@ -267,8 +267,13 @@ describe("hosts, state, users and audit", () => {
   it("deleting a host bumps only its former peers", async () => {
     const { cluster, hostIds } = await clusterWithMembers("hostdel", ["10.67.0.1", "10.67.0.2", "10.67.0.3"]);
     const api = callerFor(harness, operator);
+    const leaf = await issueTunnelLeaf(harness.server.services, hostIds[2]!, await newCsr("hostdel-3"));
     const before = await generations(harness, hostIds);
     await api.hosts.delete({ id: hostIds[2]! });
+
+    const revoked = await harness.db.prisma.certificate.findUniqueOrThrow({ where: { id: leaf.id } });
+    expect(revoked.state).toBe("revoked");
+    expect(revoked.hostId).toBeNull();
     const after = await generations(harness, hostIds);
     expect(after[hostIds[0]!]).toBe(before[hostIds[0]!]! + 1);
     expect(after[hostIds[1]!]).toBe(before[hostIds[1]!]! + 1);

@@ -78,12 +78,18 @@ export async function lockTopology(tx: Tx): Promise<void> {
 }
 
 /**
- * Adds 1 to the generation of each host. A single UPDATE ... SET generation =
- * generation + 1 row-locks every row it changes, so concurrent transactions queue on the
- * row and none loses a bump.
+ * Adds 1 to the generation of each host. UPDATE ... SET generation = generation + 1
+ * row-locks every row it changes, so concurrent transactions queue on the row and none
+ * loses a bump. The rows are locked in host id order first, so two transactions that
+ * bump overlapping sets of hosts cannot deadlock.
  */
 export async function bumpGenerations(tx: Tx, hostIds: string[]): Promise<void> {
   if (hostIds.length === 0) return;
+  await tx.$queryRaw`
+    SELECT "hostId" FROM "DesiredState"
+    WHERE "hostId" = ANY(${hostIds}::uuid[])
+    ORDER BY "hostId"
+    FOR UPDATE`;
   await tx.desiredState.updateMany({
     where: { hostId: { in: hostIds } },
     data: { generation: { increment: 1 } },

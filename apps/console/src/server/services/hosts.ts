@@ -130,7 +130,8 @@ export async function createHostInTx(
 
 /**
  * Deletes a host, its memberships, allocations and desired and observed state. Its
- * certificates stay (with no host) for the audit trail. Bumps every former peer.
+ * certificates are revoked and stay (with no host) for the audit trail and the CRLs.
+ * Bumps every former peer.
  */
 export async function deleteHost(deps: ServiceDeps, actor: Actor, id: string): Promise<{ id: string }> {
   return runChange(
@@ -141,9 +142,18 @@ export async function deleteHost(deps: ServiceDeps, actor: Actor, id: string): P
       const before = await getHost(tx, id);
       const peers = await memberHostIds(tx, await clusterIdsOfHost(tx, id));
 
+      // The host's certificates are revoked, so its CAs publish new CRLs.
+      const active = await tx.certificate.findMany({
+        where: { hostId: id, state: "active" },
+        select: { caId: true },
+      });
       await tx.certificate.updateMany({
         where: { hostId: id, state: "active" },
-        data: { state: "revoked", revokedAt: new Date(), revocationReason: "host deleted" },
+        data: { state: "revoked", revokedAt: new Date(), revocationReason: "cessationOfOperation" },
+      });
+      await tx.certificateAuthority.updateMany({
+        where: { id: { in: [...new Set(active.map((row) => row.caId))] } },
+        data: { crlNumber: { increment: 1 } },
       });
       await tx.host.delete({ where: { id } });
       await checkTopology(tx);
