@@ -363,7 +363,30 @@ async function benchIdleRss(): Promise<void> {
   }
 }
 
+async function cleanUp(): Promise<void> {
+  for (const agent of agents) {
+    const pid = await agent.stunnel.readPid().catch(() => undefined);
+    if (pid) await agent.stunnel.stop(pid);
+  }
+  for (const pidFile of classicPidFiles) {
+    try {
+      const pid = Number(readFileSync(pidFile, "utf8").trim());
+      if (pid > 0) process.kill(pid, "SIGTERM");
+    } catch {
+      // not started or already gone
+    }
+  }
+  await lab.destroy();
+  rmSync(workDir, { recursive: true, force: true });
+}
+
 async function main(): Promise<void> {
+  // A closed stdout (`| head`) or Ctrl-C must not skip the clean-up of namespaces and daemons.
+  process.stdout.on("error", () => undefined);
+  process.once("SIGINT", () => {
+    cleanUp().finally(() => process.exit(130));
+  });
+
   console.log("bench/agent.ts: figures from this machine; compare ratios, not absolutes.");
   lab.create();
   const ca = await makeCa("Bench CA");
@@ -372,20 +395,7 @@ async function main(): Promise<void> {
     await benchThroughput(ca);
     await benchIdleRss();
   } finally {
-    for (const agent of agents) {
-      const pid = await agent.stunnel.readPid().catch(() => undefined);
-      if (pid) await agent.stunnel.stop(pid);
-    }
-    for (const pidFile of classicPidFiles) {
-      try {
-        const pid = Number(readFileSync(pidFile, "utf8").trim());
-        if (pid > 0) process.kill(pid, "SIGTERM");
-      } catch {
-        // not started or already gone
-      }
-    }
-    await lab.destroy();
-    rmSync(workDir, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 
