@@ -3,7 +3,7 @@
 // tunnels), each edge coloured from the latest probes of both ends.
 import Link from "next/link";
 import { useT } from "../i18n";
-import { circleLayout, type LinkState, linkState, type ProbeReport } from "../lib/layout";
+import { circleLayout, type LinkState, linkState, type Point, type ProbeReport } from "../lib/layout";
 
 export interface TopologyNode {
   id: string;
@@ -16,6 +16,23 @@ export interface TopologyNode {
 const WIDTH = 640;
 const HEIGHT = 400;
 const NODE_RADIUS = 22;
+/** Room for a host name and address under a node, in viewBox units. */
+const LABEL_HALF_WIDTH = 80;
+const LABEL_BELOW = NODE_RADIUS + 40;
+
+/**
+ * Returns a viewBox that fits the nodes and their labels tightly, so that two hosts
+ * stacked on a narrow screen are drawn as large as eight on a circle.
+ */
+function viewBox(points: Point[]): string {
+  const xs = points.map((point) => point.x);
+  const ys = points.map((point) => point.y);
+  const left = Math.min(...xs) - LABEL_HALF_WIDTH;
+  const top = Math.min(...ys) - NODE_RADIUS - 8;
+  const width = Math.max(...xs) - Math.min(...xs) + 2 * LABEL_HALF_WIDTH;
+  const height = Math.max(...ys) - Math.min(...ys) + NODE_RADIUS + 8 + LABEL_BELOW;
+  return `${left} ${top} ${width} ${height}`;
+}
 
 const STATE_CLASS: Record<LinkState, string> = {
   ok: "edge-ok",
@@ -47,7 +64,7 @@ export function TopologyGraph({ clusterId, nodes }: { clusterId: string; nodes: 
 
   return (
     <figure className="topology">
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={t("cluster.topology")}>
+      <svg viewBox={viewBox(points)} role="img" aria-label={t("cluster.topology")}>
         {edges.map((edge) => {
           const from = points[edge.from]!;
           const to = points[edge.to]!;

@@ -9,14 +9,18 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
   const t = useT();
   if (!error) return null;
   const problem = describeError(error);
+  // A single issue is often the whole message; list only what the message does not say.
+  const details = problem.fields.filter(
+    (field) => issueLine(field) !== problem.message && field.message !== problem.message,
+  );
 
   return (
     <div className="error-box" role="alert">
       <strong>{t("common.errorTitle")}</strong>
       <p>{problem.message}</p>
-      {problem.fields.length > 0 && (
+      {details.length > 0 && (
         <ul>
-          {problem.fields.map((field) => (
+          {details.map((field) => (
             <li key={`${field.field}:${field.message}`}>{issueLine(field)}</li>
           ))}
         </ul>

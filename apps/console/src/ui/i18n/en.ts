@@ -177,6 +177,10 @@ export const en = {
   "host.noEvents": "No events for this host yet.",
   "host.servedCertificate": "Served certificate",
 
+  "purpose.tunnel": "Tunnel certificate (stunnel)",
+  "purpose.agent": "Agent identity (gateway channel)",
+  "purpose.gateway": "Gateway server certificate",
+
   "certs.title": "Certificates",
   "certs.authorities": "Certificate authorities (CA)",
   "certs.leaves": "Leaf certificates",

@@ -172,6 +172,10 @@ export const zhCN: Dictionary = {
   "host.noEvents": "此主机还没有事件。",
   "host.servedCertificate": "当前使用的证书",
 
+  "purpose.tunnel": "隧道证书（stunnel）",
+  "purpose.agent": "Agent 身份证书（网关通道）",
+  "purpose.gateway": "网关服务器证书",
+
   "certs.title": "证书",
   "certs.authorities": "证书颁发机构（CA）",
   "certs.leaves": "叶证书",

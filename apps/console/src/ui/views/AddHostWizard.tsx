@@ -36,7 +36,7 @@ export function AddHostWizard({
   // While the command is shown, poll the token so the wizard notices the join.
   const tokens = useQuery(
     trpc.joinTokens.list.queryOptions(
-      { clusterId },
+      { clusterId, includeInactive: true },
       { enabled: open && token !== undefined, refetchInterval: POLL_MS },
     ),
   );

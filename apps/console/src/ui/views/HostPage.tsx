@@ -292,6 +292,10 @@ function AppliedDiff({
   );
 }
 
+function purposeRank(purpose: string): number {
+  return purpose === "tunnel" ? 0 : 1;
+}
+
 function CertificatePanel({ hostId }: { hostId: string }) {
   const { t, locale } = useLocale();
   const trpc = useTRPC();
@@ -299,7 +303,10 @@ function CertificatePanel({ hostId }: { hostId: string }) {
 
   if (certificates.error) return <ErrorBox error={certificates.error} />;
   if (!certificates.data) return <Loading />;
-  const leaves = certificates.data.filter((certificate) => certificate.state === "active");
+  // The tunnel leaf first: it is the one stunnel serves.
+  const leaves = certificates.data
+    .filter((certificate) => certificate.state === "active")
+    .sort((a, b) => purposeRank(a.purpose) - purposeRank(b.purpose));
 
   return (
     <section className="panel">
@@ -308,20 +315,21 @@ function CertificatePanel({ hostId }: { hostId: string }) {
         <Empty>{t("host.noCertificate")}</Empty>
       ) : (
         leaves.map((leaf) => (
-          <dl className="facts" key={leaf.id} data-testid="host-certificate">
-            <dt>{t("certs.purpose")}</dt>
-            <dd>{leaf.purpose}</dd>
-            <dt>{t("host.serial")}</dt>
-            <dd className="mono">{leaf.serial}</dd>
-            <dt>{t("host.subject")}</dt>
-            <dd className="mono">{leaf.subject}</dd>
-            <dt>{t("host.sans")}</dt>
-            <dd className="mono">{leaf.sans.join(", ")}</dd>
-            <dt>{t("host.validity")}</dt>
-            <dd>
-              {formatDateTime(leaf.notBefore, locale)} – {formatDateTime(leaf.notAfter, locale)}
-            </dd>
-          </dl>
+          <div key={leaf.id} className="certificate" data-testid="host-certificate">
+            <h3>{t(`purpose.${leaf.purpose}`)}</h3>
+            <dl className="facts">
+              <dt>{t("host.serial")}</dt>
+              <dd className="mono">{leaf.serial}</dd>
+              <dt>{t("host.subject")}</dt>
+              <dd className="mono">{leaf.subject}</dd>
+              <dt>{t("host.sans")}</dt>
+              <dd className="mono">{leaf.sans.length > 0 ? leaf.sans.join(", ") : t("common.none")}</dd>
+              <dt>{t("host.validity")}</dt>
+              <dd>
+                {formatDateTime(leaf.notBefore, locale)} – {formatDateTime(leaf.notAfter, locale)}
+              </dd>
+            </dl>
+          </div>
         ))
       )}
     </section>
