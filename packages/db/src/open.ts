@@ -14,6 +14,8 @@ export interface OpenDatabaseOptions {
   log?: DbLogger;
   /** Folder of migrations to apply. Default: the repository's prisma/migrations. */
   migrationsDir?: string;
+  /** Maximum connections in the Prisma client's pool (node-postgres default: 10). */
+  maxConnections?: number;
 }
 
 export interface Database {
@@ -46,7 +48,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
       log,
       ...(options.migrationsDir ? { migrationsDir: options.migrationsDir } : {}),
     });
-    prisma = createPrismaClient(url);
+    prisma = createPrismaClient(url, { maxConnections: options.maxConnections });
     await prisma.$connect();
   } catch (error) {
     await prisma?.$disconnect().catch(() => undefined);

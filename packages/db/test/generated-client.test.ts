@@ -23,7 +23,7 @@ function withoutOutputPath(source: string): string {
 
 describe("generated Prisma client", () => {
   it("matches prisma/schema.prisma", async () => {
-    // Generate under this package so the generator sees the same tsconfig as the committed client.
+    // Generate under this package so the generator reads the same tsconfig as for the committed client.
     const cacheDir = join(packageDir, "node_modules", ".cache");
     await mkdir(cacheDir, { recursive: true });
     const scratch = await mkdtemp(join(cacheDir, "generated-client-"));
