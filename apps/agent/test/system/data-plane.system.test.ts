@@ -255,6 +255,37 @@ describe("agent data plane in network namespaces", () => {
     client.stdin?.end();
   });
 
+  it("renews a leaf with a reload that keeps connections", async () => {
+    const pidBefore = await stunnelPid(b);
+    const serialBefore = (await b.agent.health()).servedCertificate?.serial;
+    const client = lab.spawnIn(a.host.name, process.execPath, [lineClient, B.address, "6379"]);
+    let output = "";
+    client.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    await waitFor("the client to connect", () => output.includes("CONNECTED"));
+    client.stdin?.write("ECHO before-renewal\n");
+    await waitFor("a reply before the renewal", () => output.includes("before-renewal"));
+
+    b.leafCertPem = await issueTunnelLeaf(b.agent, ca, B.name, B.address);
+    const result = await applyMembers(b, [A, B]);
+
+    expect(result.error).toBeUndefined();
+    expect(result.restarted).toBe(false);
+    expect(await stunnelPid(b)).toBe(pidBefore);
+    const serialAfter = (await b.agent.health()).servedCertificate?.serial;
+    expect(serialAfter).toBeDefined();
+    expect(serialAfter).not.toBe(serialBefore);
+    expect(readFileSync(b.agent.paths.tunnelKey, "utf8")).toBe(
+      readFileSync(join(b.agent.paths.currentLink, "key.pem"), "utf8"),
+    );
+    client.stdin?.write("ECHO after-renewal\n");
+    await waitFor("a reply on the same connection after the renewal", () => output.includes("after-renewal"));
+    expect(output).not.toContain("CLOSED");
+    expect(redis(a, b, ["GET", "greeting"]).stdout.trim()).toBe("through-the-tunnel");
+    client.stdin?.end();
+  });
+
   it("rolls back a bundle stunnel cannot bind", async () => {
     const natBefore = normaliseSave(iptablesSave(a, "nat"));
     const goodTarget = (await a.agent.applier.liveGeneration())?.target;
