@@ -27,6 +27,10 @@ import { AgentSession, type SessionHost } from "./session";
 import type { GatewayOptions, HostBundle, RunningGateway } from "./types";
 
 const MAX_ENROL_BODY_BYTES = 256 * 1024;
+/** Serials per authorisation query. */
+const AUTH_CHECK_CHUNK = 1000;
+/** Minimum time between two authorisation sweeps over all sessions, in ms. */
+const AUTH_SWEEP_MIN_INTERVAL_MS = 1000;
 
 /** Starts the gateway and resolves once it listens and receives change notifications. */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
@@ -88,6 +92,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         where: { hostId: session.hostId },
         data: { health, lastSeenAt: new Date(), connected: true },
       });
+    },
+
+    async isAuthorized(session) {
+      const active = await findActiveAgentCertificate(prisma, [session.identity.serial]);
+      return active.get(session.identity.serial)?.hostId === session.hostId;
     },
 
     async sessionReady(session) {
@@ -157,34 +166,59 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
   };
 
+  /** Closes the sessions among `hostIds` whose agent certificate is no longer active. */
+  async function closeUnauthorized(hostIds: string[]): Promise<void> {
+    const sessions = hostIds.map((id) => registry.get(id)).filter((s): s is AgentSession => !!s);
+    for (let start = 0; start < sessions.length; start += AUTH_CHECK_CHUNK) {
+      const chunk = sessions.slice(start, start + AUTH_CHECK_CHUNK);
+      const active = await findActiveAgentCertificate(
+        prisma,
+        chunk.map((s) => s.identity.serial),
+      );
+      for (const session of chunk) {
+        const identity = active.get(session.identity.serial);
+        if (identity && identity.hostId === session.hostId) continue;
+        session.fail(
+          "unauthorized",
+          "this agent's certificate was revoked or its host was deleted; enrol again with a new join token",
+          CLOSE_CODES.unauthorized,
+        );
+      }
+    }
+  }
+
   const scheduler = new PushScheduler(
     {
       localHostIds: () => registry.all().map((session) => session.hostId),
-      closeUnauthorized: async (hostIds) => {
-        const sessions = hostIds.map((id) => registry.get(id)).filter((s): s is AgentSession => !!s);
-        if (sessions.length === 0) return;
-        const active = await findActiveAgentCertificate(
-          prisma,
-          sessions.map((s) => s.identity.serial),
-        );
-        for (const session of sessions) {
-          const identity = active.get(session.identity.serial);
-          if (identity && identity.hostId === session.hostId) continue;
-          session.fail(
-            "unauthorized",
-            "this agent's certificate was revoked or its host was deleted; enrol again with a new join token",
-            CLOSE_CODES.unauthorized,
-          );
-        }
-      },
-      syncHost: async (hostId) => {
+      closeUnauthorized,
+      syncHost: async (hostId, kind) => {
         const session = registry.get(hostId);
-        if (session) await session.sync();
+        if (!session) return;
+        if (kind === "sync") await session.sync();
+        else await session.checkLeaf();
       },
     },
     options.pushConcurrency ?? 32,
     log,
   );
+
+  // A deleted host or revoked certificate may not be named in the notification (a
+  // deleted host has no generation left to bump), so every notification also schedules a
+  // check of all local sessions, at most one per AUTH_SWEEP_MIN_INTERVAL_MS.
+  let authSweepTimer: NodeJS.Timeout | null = null;
+  let lastAuthSweep = 0;
+  function scheduleAuthSweep(): void {
+    if (authSweepTimer) return;
+    const wait = Math.max(0, lastAuthSweep + AUTH_SWEEP_MIN_INTERVAL_MS - Date.now());
+    authSweepTimer = setTimeout(() => {
+      authSweepTimer = null;
+      lastAuthSweep = Date.now();
+      closeUnauthorized(registry.all().map((session) => session.hostId)).catch((error: unknown) =>
+        log.error({ err: error }, "agent authorisation sweep failed"),
+      );
+    }, wait);
+    authSweepTimer.unref();
+  }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const server = createServer({
@@ -282,11 +316,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     throw new Error("startGateway needs databaseUrl or changeFeed to receive change notifications");
   const unsubscribe = await changeFeed.subscribe((change) => {
     const ids = change.hostIds.includes("*") ? ["*"] : change.hostIds.filter((id) => registry.get(id));
-    if (ids.length > 0) scheduler.enqueue(ids);
+    if (ids.length > 0) scheduler.enqueue(ids, "sync");
+    scheduleAuthSweep();
   });
 
-  const leafCheckTimer = setInterval(() => scheduler.enqueue(["*"]), options.leafCheckIntervalMs ?? 60_000);
+  const leafCheckTimer = setInterval(
+    () => scheduler.enqueue(["*"], "check"),
+    options.leafCheckIntervalMs ?? 60_000,
+  );
   leafCheckTimer.unref();
+  // Bundles also change without a notification when their CRLs are re-signed for a new
+  // period, so every session is rebuilt periodically.
+  const resyncTimer = setInterval(
+    () => scheduler.enqueue(["*"], "sync"),
+    options.resyncIntervalMs ?? 3_600_000,
+  );
+  resyncTimer.unref();
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -298,6 +343,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   } catch (error) {
     clearInterval(leafCheckTimer);
+    clearInterval(resyncTimer);
     await unsubscribe();
     throw error;
   }
@@ -309,6 +355,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     port,
     async close() {
       clearInterval(leafCheckTimer);
+      clearInterval(resyncTimer);
+      if (authSweepTimer) clearTimeout(authSweepTimer);
       scheduler.stop();
       await unsubscribe();
       for (const session of registry.all()) session.end(CLOSE_CODES.goingAway, "shutdown");

@@ -11,14 +11,20 @@ export interface PushTarget {
   localHostIds(): string[];
   /** Closes the sessions among `hostIds` whose agent certificate is no longer active. */
   closeUnauthorized(hostIds: string[]): Promise<void>;
-  /** Brings one host's session to the current desired state. */
-  syncHost(hostId: string): Promise<void>;
+  /**
+   * Brings one host's session to the current desired state ("sync"), or only checks
+   * whether its tunnel leaf needs a CSR ("check").
+   */
+  syncHost(hostId: string, kind: PushKind): Promise<void>;
 }
+
+/** "sync" rebuilds the bundle and checks the leaf; "check" checks the leaf only. */
+export type PushKind = "sync" | "check";
 
 const BATCH_SIZE = 256;
 
 export class PushScheduler {
-  private readonly pending = new Set<string>();
+  private readonly pending = new Map<string, PushKind>();
   private running = false;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
@@ -29,11 +35,13 @@ export class PushScheduler {
     private readonly log: Logger,
   ) {}
 
-  /** Queues hosts; "*" queues every local session. */
-  enqueue(hostIds: string[]): void {
+  /** Queues hosts; "*" queues every local session. A queued "sync" is never downgraded. */
+  enqueue(hostIds: string[], kind: PushKind = "sync"): void {
     if (this.stopped) return;
     const ids = hostIds.includes("*") ? this.target.localHostIds() : hostIds;
-    for (const id of ids) this.pending.add(id);
+    for (const id of ids) {
+      if (this.pending.get(id) !== "sync") this.pending.set(id, kind);
+    }
     if (!this.running && this.pending.size > 0) {
       this.running = true;
       setImmediate(() => this.runBatch());
@@ -52,15 +60,15 @@ export class PushScheduler {
   }
 
   private async runBatch(): Promise<void> {
-    const batch: string[] = [];
-    for (const id of this.pending) {
-      batch.push(id);
-      this.pending.delete(id);
+    const batch: [string, PushKind][] = [];
+    for (const entry of this.pending) {
+      batch.push(entry);
+      this.pending.delete(entry[0]);
       if (batch.length >= BATCH_SIZE) break;
     }
 
     try {
-      await this.target.closeUnauthorized(batch);
+      await this.target.closeUnauthorized(batch.map(([id]) => id));
       await this.syncAll(batch);
     } catch (error) {
       this.log.error({ err: error, hosts: batch.length }, "push batch failed");
@@ -74,13 +82,13 @@ export class PushScheduler {
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  private async syncAll(hostIds: string[]): Promise<void> {
+  private async syncAll(hostIds: [string, PushKind][]): Promise<void> {
     let next = 0;
     const worker = async () => {
       while (next < hostIds.length && !this.stopped) {
-        const hostId = hostIds[next++]!;
+        const [hostId, kind] = hostIds[next++]!;
         try {
-          await this.target.syncHost(hostId);
+          await this.target.syncHost(hostId, kind);
         } catch (error) {
           this.log.error({ err: error, hostId }, "bundle push failed");
         }

@@ -32,6 +32,8 @@ export interface SessionHost {
   recordHello(session: AgentSession, hello: Hello): Promise<void>;
   recordAck(session: AgentSession, ack: Extract<AgentMessage, { type: "ack" }>): Promise<void>;
   recordHealth(session: AgentSession, health: Health): Promise<void>;
+  /** Reports whether the session's agent certificate is still active and its host exists. */
+  isAuthorized(session: AgentSession): Promise<boolean>;
   /** Called once after hello was accepted (registers the session for pushes). */
   sessionReady(session: AgentSession): Promise<void>;
   sessionClosed(session: AgentSession, reason: string): void;
@@ -71,14 +73,9 @@ export class AgentSession {
     this.helloTimer.unref();
 
     ws.on("message", (data, isBinary) => {
-      this.onFrame(data as Buffer | Buffer[] | ArrayBuffer, isBinary).catch((error: unknown) => {
-        this.log.error({ err: error }, "agent message handling failed");
-        this.fail(
-          "internal",
-          "internal error while handling the message; reconnect",
-          CLOSE_CODES.protocolError,
-        );
-      });
+      this.onFrame(data as Buffer | Buffer[] | ArrayBuffer, isBinary).catch((error: unknown) =>
+        this.onHandlerError(error),
+      );
     });
     ws.on("error", (error) => {
       // ws emits this for frames over maxPayload and for framing errors, then closes.
@@ -141,8 +138,12 @@ export class AgentSession {
     if (bundle.bundleHash !== this.knownBundleHash) {
       this.queueBundle(bundle);
     }
+    await this.checkLeaf();
+  }
 
-    if (this.csrRequests.size > 0) return;
+  /** Sends a csrRequest when the host's tunnel leaf needs one and none is outstanding. */
+  async checkLeaf(): Promise<void> {
+    if (this.closed || !this.hello || this.csrRequests.size > 0) return;
     const need = await this.host.tunnelLeafNeed(this.hostId);
     if (need && !this.closed && this.csrRequests.size === 0) {
       this.requestCsr(need);
@@ -306,10 +307,11 @@ export class AgentSession {
       this.fail("unknown-csr-request", `csr for request ${csr.requestId} which this session never sent`);
       return;
     }
-    this.csrRequests.delete(csr.requestId);
-
+    // The request stays outstanding until the leaf is stored, so that a leaf check
+    // running meanwhile does not request a second CSR.
     try {
       await this.host.issueTunnelLeaf(this.hostId, csr.csrPem);
+      this.csrRequests.delete(csr.requestId);
     } catch (error) {
       this.log.warn({ err: error, requestId: csr.requestId }, "tunnel CSR rejected");
       this.fail("csr-rejected", `tunnel CSR rejected: ${(error as Error).message}`);
@@ -318,6 +320,25 @@ export class AgentSession {
 
     this.log.info({ requestId: csr.requestId, reason }, "tunnel leaf issued");
     await this.sync();
+  }
+
+  /**
+   * Closes the session after a failed handler. A write for a host deleted a moment ago
+   * fails on its foreign key, so a session whose identity is gone is closed as
+   * unauthorised rather than with an internal error.
+   */
+  private async onHandlerError(error: unknown): Promise<void> {
+    const authorized = await this.host.isAuthorized(this).catch(() => true);
+    if (!authorized) {
+      this.fail(
+        "unauthorized",
+        "this agent's certificate was revoked or its host was deleted; enrol again with a new join token",
+        CLOSE_CODES.unauthorized,
+      );
+      return;
+    }
+    this.log.error({ err: error }, "agent message handling failed");
+    this.fail("internal", "internal error while handling the message; reconnect", CLOSE_CODES.protocolError);
   }
 
   private sendRaw(message: GatewayMessage): void {

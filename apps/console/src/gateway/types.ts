@@ -78,6 +78,8 @@ export interface GatewayOptions {
   serverVersion: string;
   /** Interval of the tunnel leaf renewal and authorisation check, in ms (default 60 s). */
   leafCheckIntervalMs?: number;
+  /** Interval of the bundle rebuild of every session (fresh CRLs), in ms (default 1 h). */
+  resyncIntervalMs?: number;
   /** Minimum interval between two heartbeat writes of one host, in ms (default 15 s). */
   heartbeatWriteIntervalMs?: number;
   /** Time an agent has to send hello after connecting, in ms (default 10 s). */

@@ -42,6 +42,8 @@ export interface SimAgentOptions {
   executor?: FakeHostExecutor;
   /** Do not keep every received message (benchmark mode). */
   lightweight?: boolean;
+  /** Send hello as soon as the socket opens (default true). */
+  autoHello?: boolean;
 }
 
 export class SimAgent {
@@ -82,7 +84,7 @@ export class SimAgent {
 
     return new Promise((resolve) => {
       ws.on("open", () => {
-        this.sendHello();
+        if (this.options.autoHello !== false) this.sendHello();
         resolve();
       });
       ws.on("unexpected-response", (_request, response) => {
