@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { access, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { isAgentVersionSupported } from "@tunnelfleet/protocol";
 
 const run = promisify(execFile);
 
@@ -34,6 +35,11 @@ export interface LoadArtefactOptions {
   path?: string;
   /** Build the bundle when `path` does not exist (default true, only for the default path). */
   buildWhenMissing?: boolean;
+  /**
+   * Version of this control plane. When given, an artefact whose version the gateway
+   * would reject at hello (isAgentVersionSupported) is not served.
+   */
+  serverVersion?: string;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -75,6 +81,12 @@ export async function loadAgentArtefact(options: LoadArtefactOptions = {}): Prom
   } catch (error) {
     throw new Error(
       `agent artefact ${path} does not run (${(error as Error).message}); rebuild it with: npm run build:agent`,
+    );
+  }
+
+  if (options.serverVersion !== undefined && !isAgentVersionSupported(version, options.serverVersion)) {
+    throw new Error(
+      `agent artefact ${path} is version ${version}, which this control plane (${options.serverVersion}) rejects; rebuild it with: npm run build:agent`,
     );
   }
 
