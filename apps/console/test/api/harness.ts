@@ -20,7 +20,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { loginRateLimit?: { maxFailures: number; windowMs: number } } = {},
+  options: { loginRateLimit?: { maxFailures: number; windowMs: number }; adminPassword?: string } = {},
 ) {
   const db = await createTestDatabase();
   const server = await startServer({
@@ -31,6 +31,7 @@ export async function startHarness(
     gatewayUrl: TEST_GATEWAY_URL,
     logger: pino({ level: "silent" }),
     loginRateLimit: options.loginRateLimit,
+    adminPassword: options.adminPassword,
   });
   return {
     db,
