@@ -34,11 +34,13 @@ export function AuditTable({ events, showDetails = false }: { events: AuditRow[]
         <tbody>
           {events.map((event) => (
             <tr key={event.id}>
-              <td data-label={t("audit.time")}>{formatDateTime(event.at, locale)}</td>
+              <td data-label={t("audit.time")} className="nowrap">
+                {formatDateTime(event.at, locale)}
+              </td>
               <td data-label={t("audit.actor")}>
                 {event.actorName ?? event.actorType} <span className="badge">{event.actorType}</span>
               </td>
-              <td data-label={t("audit.action")} className="mono">
+              <td data-label={t("audit.action")} className="mono nowrap">
                 {event.action}
               </td>
               <td data-label={t("audit.target")}>

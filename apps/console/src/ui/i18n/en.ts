@@ -238,6 +238,7 @@ export const en = {
   "users.title": "Users",
   "users.empty": "Only you so far.",
   "users.new": "New user",
+  "users.active": "active",
   "users.disabled": "disabled",
   "users.disable": "Disable",
   "users.enable": "Enable",

@@ -230,6 +230,7 @@ export const zhCN: Dictionary = {
   "users.title": "用户",
   "users.empty": "目前只有你一个用户。",
   "users.new": "新建用户",
+  "users.active": "已启用",
   "users.disabled": "已停用",
   "users.disable": "停用",
   "users.enable": "启用",

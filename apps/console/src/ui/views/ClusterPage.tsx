@@ -289,7 +289,11 @@ function JoinTokensPanel({ clusterId }: { clusterId: string }) {
     <section className="panel">
       <h2>{t("joinTokens.title")}</h2>
       <ErrorBox error={tokens.error ?? revoke.error} />
-      {tokens.data && visible.length === 0 ? (
+      {!tokens.data ? (
+        tokens.error ? null : (
+          <Loading />
+        )
+      ) : visible.length === 0 ? (
         <Empty>{t("joinTokens.empty")}</Empty>
       ) : (
         <div className="table-wrap">

@@ -77,7 +77,11 @@ export function UsersPage() {
                           </select>
                         </td>
                         <td data-label={t("common.state")}>
-                          {user.disabled ? <span className="badge failing">{t("users.disabled")}</span> : "—"}
+                          {user.disabled ? (
+                            <span className="badge failing">{t("users.disabled")}</span>
+                          ) : (
+                            <span className="badge ok">{t("users.active")}</span>
+                          )}
                         </td>
                         <td data-label={t("common.created")}>{formatDateTime(user.createdAt, locale)}</td>
                         <td className="actions">
