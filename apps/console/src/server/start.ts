@@ -122,6 +122,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       loginLimiter: new LoginRateLimiter(
         options.loginRateLimit ?? { maxFailures: 10, windowMs: 15 * 60 * 1000 },
       ),
+      // NOTE: the console itself serves plain HTTP, so the session cookie is never marked
+      // Secure, even when a TLS proxy sits in front of it.
       secureCookies: false,
     };
 

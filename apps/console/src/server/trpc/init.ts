@@ -58,6 +58,8 @@ export async function createRequestContext(
   req: IncomingMessage,
   res: ServerResponse | null,
 ): Promise<Context> {
+  // NOTE: behind a reverse proxy this is the proxy's address: X-Forwarded-For is not
+  // trusted, so audit rows and login throttling see the proxy.
   const sourceAddress = req.socket.remoteAddress ?? null;
   const setCookie = (value: string) => {
     res?.appendHeader("Set-Cookie", value);
