@@ -7,14 +7,18 @@ import { planStoredHost } from "./bundle";
 import { NotFoundError } from "./errors";
 import type { ConfigPreviewView } from "./views";
 
-/** Where the agent keeps the files of the generation it runs. */
+/**
+ * Paths the agent writes into stunnel.conf with its default state and run directories
+ * (/etc/tunnelfleet, /run/tunnelfleet): files go through the `current` generation link.
+ * Kept equal to the agent's stunnelPathsFor by hand, since apps do not import each other.
+ */
 export const DEFAULT_AGENT_PATHS: StunnelPaths = {
-  cert: "/etc/tunnelfleet/current/tunnel.crt",
-  key: "/etc/tunnelfleet/current/tunnel.key",
+  cert: "/etc/tunnelfleet/current/cert.pem",
+  key: "/etc/tunnelfleet/current/key.pem",
   caFile: "/etc/tunnelfleet/current/ca.pem",
   crlFile: "/etc/tunnelfleet/current/crl.pem",
   pidFile: "/run/tunnelfleet/stunnel.pid",
-  logFile: "/var/log/tunnelfleet/stunnel.log",
+  logFile: "/run/tunnelfleet/stunnel.log",
 };
 
 export async function previewHostConfig(
