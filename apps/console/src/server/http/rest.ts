@@ -11,8 +11,13 @@ import { appRouter } from "../trpc/router";
 
 export const REST_PREFIX = "/api/v1";
 
+const documents = new Map<string, OpenAPIObject>();
+
+/** Returns the OpenAPI 3 document of the REST API, generated once per base URL. */
 export function openApiDocument(baseUrl: string): OpenAPIObject {
-  return generateOpenApiDocument(appRouter, {
+  const cached = documents.get(baseUrl);
+  if (cached) return cached;
+  const document = generateOpenApiDocument(appRouter, {
     title: "Tunnelfleet API",
     version: "1",
     description:
@@ -20,6 +25,8 @@ export function openApiDocument(baseUrl: string): OpenAPIObject {
     baseUrl,
     securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API token (tfa_...)" } },
   });
+  documents.set(baseUrl, document);
+  return document;
 }
 
 /** Response stand-in that collects what the adapter writes, so the error body can be reshaped. */
