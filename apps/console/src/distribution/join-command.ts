@@ -1,12 +1,13 @@
 // Renders the one-line join command the console shows for a join token.
 //
 // The line must establish trust from nothing but the CA hash it carries, so it runs in
-// two stages. Stage one is the line itself, printed in full (never downloaded): it reads
-// the gateway CA over TLS without verifying it (openssl s_client), checks the CA's SPKI
-// SHA-256 against the pinned hash, and stops before any other download when they differ.
-// Only then does it fetch the install script with `curl --cacert` on the pinned CA and run
-// it; the script downloads the agent the same way and checks its SHA-256 against the
-// manifest. Arguments appended to the line (e.g. --install-deps) reach the script.
+// two stages. Stage one is the line itself, printed in full and never downloaded. It
+// reads the gateway CA over TLS without verifying it (openssl s_client) and checks the
+// CA's SPKI SHA-256 against the pinned hash. When they differ it stops before any other
+// download. Only then does it fetch the install script with `curl --cacert` on the pinned
+// CA and run it. The script downloads the agent the same way and checks its SHA-256
+// against the manifest. Arguments appended to the line (e.g. --install-deps) reach the
+// script.
 import { AGENT_CA_PEM_PATH, INSTALL_SCRIPT_PATH } from "./paths";
 import { DistributionInputError, parseServerOrigin } from "./server-origin";
 
