@@ -64,14 +64,13 @@ export function clusterSpecFromRow(row: ClusterRow): ClusterSpec {
 
 /** Loads every cluster, host and membership, sorted by id so that plans are deterministic. */
 export async function loadTopology(db: Db): Promise<Topology> {
-  const [clusters, hosts, memberships] = await Promise.all([
-    db.cluster.findMany({ orderBy: { id: "asc" } }),
-    db.host.findMany({ orderBy: { id: "asc" }, select: { id: true, name: true } }),
-    db.membership.findMany({
-      orderBy: [{ clusterId: "asc" }, { hostId: "asc" }],
-      select: { clusterId: true, hostId: true, address: true },
-    }),
-  ]);
+  // One query after the other: inside a transaction they share one connection.
+  const clusters = await db.cluster.findMany({ orderBy: { id: "asc" } });
+  const hosts = await db.host.findMany({ orderBy: { id: "asc" }, select: { id: true, name: true } });
+  const memberships = await db.membership.findMany({
+    orderBy: [{ clusterId: "asc" }, { hostId: "asc" }],
+    select: { clusterId: true, hostId: true, address: true },
+  });
   return { clusters: clusters.map(clusterSpecFromRow), hosts, memberships };
 }
 
