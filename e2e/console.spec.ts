@@ -121,6 +121,15 @@ test("create a cluster from a preset", async () => {
   clusterUrl = page.url();
   await shot("cluster-empty");
 
+  // Edit keeps the preset and changes the policy.
+  await page.getByRole("link", { name: "Edit" }).click();
+  await expect(page.getByRole("heading", { name: `Edit cluster ${CLUSTER}` })).toBeVisible();
+  await expect(page.getByLabel("Preset")).toBeDisabled();
+  await page.getByLabel("Leaf lifetime (days)").fill("45");
+  await shot("cluster-edit");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("ecdsa-p256, 45 days, TLSv1.3 or newer")).toBeVisible();
+
   await page.getByRole("link", { name: "Clusters" }).click();
   await expect(page.getByRole("link", { name: CLUSTER })).toBeVisible();
   await shot("clusters");
@@ -190,7 +199,13 @@ test("topology colours links from live probes", async () => {
 });
 
 test("host page shows generations and rendered config", async () => {
-  await page.getByTestId("members-table").getByRole("link", { name: "node-a" }).click();
+  await page.getByRole("link", { name: "Hosts" }).click();
+  const hosts = page.getByTestId("hosts-table");
+  await expect(hosts.getByRole("row").filter({ hasText: "node-a" })).toContainText("online");
+  await expect(hosts.getByRole("row").filter({ hasText: "node-b" })).toContainText(CLUSTER);
+  await shot("hosts");
+
+  await hosts.getByRole("link", { name: "node-a" }).click();
   await expect(page.getByRole("heading", { name: "node-a" })).toBeVisible();
   const state = page.getByTestId("host-state");
   await expect(state).toContainText("in sync");
@@ -215,6 +230,25 @@ test("rotate the cluster CA with confirmation", async () => {
   await expect(dialog).toBeHidden();
   await expect(authorities.getByRole("row").filter({ hasText: CLUSTER })).toHaveCount(2);
   await expect(authorities.getByRole("row").filter({ hasText: "retiring" })).toHaveCount(1);
+});
+
+test("revoke a leaf with confirmation", async () => {
+  const leaves = page.getByTestId("leaves-table");
+  const leaf = leaves
+    .getByRole("row")
+    .filter({ hasText: "node-b" })
+    .filter({ hasText: "tunnel" })
+    .filter({ hasText: "active" });
+  const serial = (await leaf.first().locator("td").nth(3).textContent())?.trim() ?? "";
+  expect(serial).toMatch(/^[0-9a-f]+$/);
+
+  await leaf.first().getByRole("button", { name: "Revoke" }).click();
+  const dialog = page.getByRole("dialog", { name: `Revoke certificate ${serial}?` });
+  await dialog.getByLabel("Reason").selectOption("keyCompromise");
+  await shot("certificates-revoke-dialog");
+  await dialog.getByRole("button", { name: "Revoke" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(leaves.getByRole("row").filter({ hasText: serial })).toContainText("revoked");
 });
 
 test("audit log shows each step", async () => {
@@ -334,4 +368,35 @@ test("pages fit a narrow screen", async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await page.setViewportSize({ width: 1280, height: 720 });
+});
+
+test("delete the cluster after typing its name", async () => {
+  await page.goto(clusterUrl);
+  await page.getByRole("button", { name: "Delete" }).click();
+  const dialog = page.getByRole("dialog", { name: `Delete cluster ${CLUSTER}?` });
+  const confirm = dialog.getByRole("button", { name: "Delete" });
+  await expect(confirm).toBeDisabled();
+  await dialog.getByLabel(CLUSTER).fill("redis");
+  await expect(confirm).toBeDisabled();
+  await dialog.getByLabel(CLUSTER).fill(CLUSTER);
+  await shot("cluster-delete-dialog");
+  await confirm.click();
+
+  await expect(page).toHaveURL(/\/clusters$/);
+  await expect(page.getByText("No clusters yet.")).toBeVisible();
+});
+
+test("delete a host after typing its name", async () => {
+  await page.getByRole("link", { name: "Hosts" }).click();
+  await page.getByTestId("hosts-table").getByRole("link", { name: "node-b" }).click();
+  await expect(page.getByRole("heading", { name: "node-b" })).toBeVisible();
+  await page.getByRole("button", { name: "Delete" }).click();
+  const dialog = page.getByRole("dialog", { name: "Delete host node-b?" });
+  await dialog.getByLabel("node-b").fill("node-b");
+  await dialog.getByRole("button", { name: "Delete" }).click();
+
+  await expect(page).toHaveURL(/\/hosts$/);
+  const hosts = page.getByTestId("hosts-table");
+  await expect(hosts.getByRole("link", { name: "node-a" })).toBeVisible();
+  await expect(hosts.getByRole("link", { name: "node-b" })).toHaveCount(0);
 });

@@ -1,9 +1,10 @@
 "use client";
 // Modal confirmation for destructive actions, on the native <dialog> element (focus trap
 // and Escape come from the browser). With `confirmText`, the operator must type it first.
-import { type ReactNode, useEffect, useRef, useState } from "react";
+import { type ReactNode, useId, useState } from "react";
 import { useT } from "../i18n";
 import { ErrorBox } from "./feedback";
+import { useModal } from "./useModal";
 
 export function ConfirmDialog({
   open,
@@ -29,23 +30,14 @@ export function ConfirmDialog({
   children?: ReactNode;
 }) {
   const t = useT();
-  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   const [typed, setTyped] = useState("");
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      setTyped("");
-      dialog.showModal();
-    }
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
+  const ref = useModal(open, () => setTyped(""));
 
   const blocked = confirmText !== undefined && typed !== confirmText;
 
   return (
-    <dialog ref={ref} className="dialog" onClose={onClose} aria-labelledby="confirm-title">
+    <dialog ref={ref} className="dialog" onClose={onClose} aria-labelledby={titleId}>
       <form
         method="dialog"
         onSubmit={(event) => {
@@ -53,7 +45,7 @@ export function ConfirmDialog({
           if (!blocked) onConfirm();
         }}
       >
-        <h2 id="confirm-title">{title}</h2>
+        <h2 id={titleId}>{title}</h2>
         <p>{body}</p>
         {children}
         {confirmText !== undefined && (

@@ -3,10 +3,11 @@
 // an address, then shows the one-line join command (secret included, shown once) and
 // waits until a host joins.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { CopyButton } from "../components/CopyButton";
 import { Field } from "../components/Field";
 import { ErrorBox } from "../components/feedback";
+import { useModal } from "../components/useModal";
 import { useLocale } from "../i18n";
 import { fieldMessage } from "../lib/errors";
 import { formatDateTime } from "../lib/time";
@@ -26,7 +27,7 @@ export function AddHostWizard({
   const { t, locale } = useLocale();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModal(open);
   const [hostName, setHostName] = useState("");
   const [address, setAddress] = useState("");
   const [minutes, setMinutes] = useState("60");
@@ -43,13 +44,6 @@ export function AddHostWizard({
   const joined = token
     ? tokens.data?.find((item) => item.id === token.id && item.status === "used")
     : undefined;
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
 
   useEffect(() => {
     if (joined) void queryClient.invalidateQueries({ queryKey: trpc.clusters.pathKey() });

@@ -6,9 +6,9 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { CopyButton } from "../components/CopyButton";
 import { Field } from "../components/Field";
 import { Empty, ErrorBox, QueryState } from "../components/feedback";
+import { RoleOptions } from "../components/RoleOptions";
 import { useLocale } from "../i18n";
 import { fieldMessage } from "../lib/errors";
-import { ROLES } from "../lib/options";
 import { formatDateTime } from "../lib/time";
 import { type Role, useCan } from "../session";
 import { useTRPC } from "../trpc";
@@ -66,11 +66,7 @@ export function ApiTokensPage() {
           </Field>
           <Field label={t("common.role")}>
             <select name="token-role" value={role} onChange={(event) => setRole(event.target.value as Role)}>
-              {ROLES.map((option) => (
-                <option key={option} value={option}>
-                  {t(`role.${option}`)}
-                </option>
-              ))}
+              <RoleOptions />
             </select>
           </Field>
           <Field label={t("tokens.expiresInDays")} error={fieldMessage(create.error, "expiresInDays")}>

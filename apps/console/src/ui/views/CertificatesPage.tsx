@@ -3,10 +3,11 @@
 // leaf revocation. Every destructive action goes through a confirmation dialog.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Field } from "../components/Field";
 import { Empty, ErrorBox, Loading } from "../components/feedback";
+import { useModal } from "../components/useModal";
 import { useLocale } from "../i18n";
 import { fieldMessage } from "../lib/errors";
 import { REVOCATION_REASONS, type RevocationReasonOption } from "../lib/options";
@@ -376,7 +377,7 @@ function ImportAuthorityDialog({
 }) {
   const t = useLocale().t;
   const trpc = useTRPC();
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModal(open);
   const [clusterId, setClusterId] = useState("");
   const [certPem, setCertPem] = useState("");
   const [keyPem, setKeyPem] = useState("");
@@ -390,13 +391,6 @@ function ImportAuthorityDialog({
       },
     }),
   );
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
 
   function submit(event: FormEvent) {
     event.preventDefault();

@@ -182,46 +182,50 @@ function toInput(values: FormValues) {
   };
 }
 
-export function NewClusterPage() {
+/** The form around the fields: title, error box and the submit and cancel buttons. */
+function ClusterFormFrame({
+  title,
+  submitLabel,
+  editing,
+  initial,
+  mutation,
+  onSubmit,
+}: {
+  title: string;
+  submitLabel: string;
+  editing: boolean;
+  initial: FormValues;
+  mutation: { error: unknown; isPending: boolean };
+  onSubmit: (values: FormValues) => void;
+}) {
   const t = useT();
-  const trpc = useTRPC();
   const router = useRouter();
-  const queryClient = useQueryClient();
   const canEdit = useCan("operator");
-  const [values, setValues] = useState<FormValues>(NEW_CLUSTER);
-  const create = useMutation(
-    trpc.clusters.create.mutationOptions({
-      onSuccess: async (cluster) => {
-        await queryClient.invalidateQueries({ queryKey: trpc.clusters.list.queryKey() });
-        router.push(`/clusters/${cluster.id}`);
-      },
-    }),
-  );
+  const [values, setValues] = useState<FormValues>(initial);
   const portsInvalid = parsePorts(values.ports) === null;
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (portsInvalid) return;
-    create.mutate({ ...toInput(values), preset: values.preset });
+    if (!portsInvalid) onSubmit(values);
   }
 
   if (!canEdit) return <p className="notice">{t("common.viewOnly")}</p>;
 
   return (
     <section className="panel">
-      <h1>{t("clusters.createTitle")}</h1>
+      <h1>{title}</h1>
       <form className="stack" onSubmit={submit}>
         <ClusterFields
           values={values}
           setValues={setValues}
-          editing={false}
-          error={create.error}
+          editing={editing}
+          error={mutation.error}
           portsInvalid={portsInvalid}
         />
-        <ErrorBox error={create.error} />
+        <ErrorBox error={mutation.error} />
         <div className="button-row">
-          <button type="submit" className="button" disabled={create.isPending || portsInvalid}>
-            {create.isPending ? t("common.saving") : t("common.create")}
+          <button type="submit" className="button" disabled={mutation.isPending || portsInvalid}>
+            {mutation.isPending ? t("common.saving") : submitLabel}
           </button>
           <button type="button" className="button secondary" onClick={() => router.back()}>
             {t("common.cancel")}
@@ -232,14 +236,54 @@ export function NewClusterPage() {
   );
 }
 
-export function EditClusterPage({ id }: { id: string }) {
+export function NewClusterPage() {
+  const t = useT();
   const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const create = useMutation(
+    trpc.clusters.create.mutationOptions({
+      onSuccess: async (cluster) => {
+        await queryClient.invalidateQueries({ queryKey: trpc.clusters.list.queryKey() });
+        router.push(`/clusters/${cluster.id}`);
+      },
+    }),
+  );
+
+  return (
+    <ClusterFormFrame
+      title={t("clusters.createTitle")}
+      submitLabel={t("common.create")}
+      editing={false}
+      initial={NEW_CLUSTER}
+      mutation={create}
+      onSubmit={(values) => create.mutate({ ...toInput(values), preset: values.preset })}
+    />
+  );
+}
+
+export function EditClusterPage({ id }: { id: string }) {
+  const t = useT();
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
   const cluster = useQuery(trpc.clusters.get.queryOptions({ id }));
+  const update = useMutation(
+    trpc.clusters.update.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries({ queryKey: trpc.clusters.pathKey() });
+        router.push(`/clusters/${id}`);
+      },
+    }),
+  );
+
   return (
     <QueryState query={cluster}>
       {(data) => (
-        <EditClusterForm
-          id={id}
+        <ClusterFormFrame
+          title={t("clusters.editTitle", { name: data.name })}
+          submitLabel={t("common.save")}
+          editing
           initial={{
             name: data.name,
             preset: data.preset,
@@ -250,58 +294,10 @@ export function EditClusterPage({ id }: { id: string }) {
             minTlsVersion: data.tls.minTlsVersion,
             strict: data.strict,
           }}
+          mutation={update}
+          onSubmit={(values) => update.mutate({ id, ...toInput(values) })}
         />
       )}
     </QueryState>
-  );
-}
-
-function EditClusterForm({ id, initial }: { id: string; initial: FormValues }) {
-  const t = useT();
-  const trpc = useTRPC();
-  const router = useRouter();
-  const queryClient = useQueryClient();
-  const canEdit = useCan("operator");
-  const [values, setValues] = useState<FormValues>(initial);
-  const update = useMutation(
-    trpc.clusters.update.mutationOptions({
-      onSuccess: async () => {
-        await queryClient.invalidateQueries({ queryKey: trpc.clusters.pathKey() });
-        router.push(`/clusters/${id}`);
-      },
-    }),
-  );
-  const portsInvalid = parsePorts(values.ports) === null;
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    if (portsInvalid) return;
-    update.mutate({ id, ...toInput(values) });
-  }
-
-  if (!canEdit) return <p className="notice">{t("common.viewOnly")}</p>;
-
-  return (
-    <section className="panel">
-      <h1>{t("clusters.editTitle", { name: initial.name })}</h1>
-      <form className="stack" onSubmit={submit}>
-        <ClusterFields
-          values={values}
-          setValues={setValues}
-          editing
-          error={update.error}
-          portsInvalid={portsInvalid}
-        />
-        <ErrorBox error={update.error} />
-        <div className="button-row">
-          <button type="submit" className="button" disabled={update.isPending || portsInvalid}>
-            {update.isPending ? t("common.saving") : t("common.save")}
-          </button>
-          <button type="button" className="button secondary" onClick={() => router.back()}>
-            {t("common.cancel")}
-          </button>
-        </div>
-      </form>
-    </section>
   );
 }

@@ -25,7 +25,11 @@ export function ClusterPage({ id }: { id: string }) {
   const router = useRouter();
   const queryClient = useQueryClient();
   const canEdit = useCan("operator");
-  const cluster = useQuery(trpc.clusters.get.queryOptions({ id }, { refetchInterval: POLL_MS }));
+  // Set once the cluster is deleted, so that polling stops before the page is left.
+  const [deleted, setDeleted] = useState(false);
+  const cluster = useQuery(
+    trpc.clusters.get.queryOptions({ id }, { refetchInterval: POLL_MS, enabled: !deleted }),
+  );
   const hosts = useQuery(trpc.hosts.list.queryOptions(undefined, { refetchInterval: POLL_MS }));
   const [wizardOpen, setWizardOpen] = useState(false);
   const [deleting, setDeleting] = useState(false);
@@ -42,7 +46,9 @@ export function ClusterPage({ id }: { id: string }) {
   const destroy = useMutation(
     trpc.clusters.delete.mutationOptions({
       onSuccess: async () => {
-        await queryClient.invalidateQueries({ queryKey: trpc.clusters.pathKey() });
+        setDeleted(true);
+        queryClient.removeQueries({ queryKey: trpc.clusters.get.queryKey({ id }) });
+        await queryClient.invalidateQueries({ queryKey: trpc.clusters.list.queryKey() });
         router.push("/clusters");
       },
     }),

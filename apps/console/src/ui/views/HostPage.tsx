@@ -26,12 +26,16 @@ export function HostPage({ id }: { id: string }) {
   const router = useRouter();
   const queryClient = useQueryClient();
   const canDelete = useCan("operator");
-  const host = useQuery(trpc.hosts.get.queryOptions({ id }, { refetchInterval: POLL_MS }));
+  // Set once the host is deleted, so that polling stops before the page is left.
+  const [deleted, setDeleted] = useState(false);
+  const host = useQuery(trpc.hosts.get.queryOptions({ id }, { refetchInterval: POLL_MS, enabled: !deleted }));
   const [deleting, setDeleting] = useState(false);
   const destroy = useMutation(
     trpc.hosts.delete.mutationOptions({
       onSuccess: async () => {
-        await queryClient.invalidateQueries({ queryKey: trpc.hosts.pathKey() });
+        setDeleted(true);
+        queryClient.removeQueries({ queryKey: trpc.hosts.get.queryKey({ id }) });
+        await queryClient.invalidateQueries({ queryKey: trpc.hosts.list.queryKey() });
         router.push("/hosts");
       },
     }),

@@ -5,9 +5,9 @@ import { type FormEvent, useState } from "react";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Field } from "../components/Field";
 import { ErrorBox, QueryState } from "../components/feedback";
+import { RoleOptions } from "../components/RoleOptions";
 import { useLocale } from "../i18n";
 import { fieldMessage } from "../lib/errors";
-import { ROLES } from "../lib/options";
 import { formatDateTime } from "../lib/time";
 import { type Role, useCan, useSession } from "../session";
 import { useTRPC } from "../trpc";
@@ -69,11 +69,7 @@ export function UsersPage() {
                               update.mutate({ id: user.id, role: event.target.value as Role })
                             }
                           >
-                            {ROLES.map((role) => (
-                              <option key={role} value={role}>
-                                {t(`role.${role}`)}
-                              </option>
-                            ))}
+                            <RoleOptions />
                           </select>
                         </td>
                         <td data-label={t("common.state")}>
@@ -176,11 +172,7 @@ function NewUserForm({ onCreated }: { onCreated: () => unknown }) {
         </Field>
         <Field label={t("common.role")}>
           <select name="new-role" value={role} onChange={(event) => setRole(event.target.value as Role)}>
-            {ROLES.map((option) => (
-              <option key={option} value={option}>
-                {t(`role.${option}`)}
-              </option>
-            ))}
+            <RoleOptions />
           </select>
         </Field>
         <div>
