@@ -47,6 +47,23 @@ export class NetnsLab {
     return child;
   }
 
+  /** Starts a Redis server without persistence on `address`:6379 inside a namespace. */
+  startRedis(namespace: string, address: string): ChildProcess {
+    const options = [
+      "--bind",
+      address,
+      "--port",
+      "6379",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--protected-mode",
+      "no",
+    ];
+    return this.spawnIn(namespace, "redis-server", options);
+  }
+
   /** Runs a program inside a namespace and returns its output; never throws for an exit code. */
   execIn(
     namespace: string,

@@ -46,18 +46,7 @@ async function makeNode(label: string, member: TestMember): Promise<Node> {
     runDir: join(workDir, label, "run"),
   });
   const leafCertPem = await issueTunnelLeaf(agent, ca, member.name, member.address);
-  lab.spawnIn(host.name, "redis-server", [
-    "--bind",
-    member.address,
-    "--port",
-    "6379",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--protected-mode",
-    "no",
-  ]);
+  lab.startRedis(host.name, member.address);
   return { member, host, agent, leafCertPem, generation: 0 };
 }
 

@@ -78,18 +78,7 @@ beforeAll(async () => {
       stateDir: join(workDir, name, "state"),
       runDir: join(workDir, name, "run"),
     });
-    lab.spawnIn(host.name, "redis-server", [
-      "--bind",
-      address,
-      "--port",
-      "6379",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--protected-mode",
-      "no",
-    ]);
+    lab.startRedis(host.name, address);
   }
 
   controlPlane = lab.spawnIn(controlHost.name, process.execPath, [
