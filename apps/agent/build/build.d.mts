@@ -14,4 +14,8 @@ export interface AgentBundleInfo {
 
 export const AGENT_BUNDLE_PATH: string;
 export const MINIMUM_NODE_MAJOR: number;
-export function buildAgentBundle(options?: { outfile?: string }): Promise<AgentBundleInfo>;
+/**
+ * Writes the bundle (default AGENT_BUNDLE_PATH). `minify` (default false) is for size and
+ * memory comparisons; the served artefact is not minified, so stack traces stay readable.
+ */
+export function buildAgentBundle(options?: { outfile?: string; minify?: boolean }): Promise<AgentBundleInfo>;

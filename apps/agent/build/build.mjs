@@ -46,7 +46,7 @@ function readAgentVersion() {
  * Writes the agent bundle and returns its path, version, size and SHA-256. The same
  * sources and lock file give the same bytes.
  */
-export async function buildAgentBundle({ outfile = AGENT_BUNDLE_PATH } = {}) {
+export async function buildAgentBundle({ outfile = AGENT_BUNDLE_PATH, minify = false } = {}) {
   const version = readAgentVersion();
 
   const result = await build({
@@ -62,7 +62,7 @@ export async function buildAgentBundle({ outfile = AGENT_BUNDLE_PATH } = {}) {
     // @peculiar/x509 (through tsyringe) finds its classes by constructor; keeping names
     // keeps error messages and stack traces readable on the node.
     keepNames: true,
-    minify: false,
+    minify,
     legalComments: "eof",
     charset: "utf8",
     // ws loads these native accelerators inside try/catch and works without them.
