@@ -18,7 +18,8 @@ export function renewalDue(notBefore: Date, notAfter: Date): Date {
 /**
  * Sends a CSR when the served leaf is past 2/3 of its lifetime and no renewal is pending.
  * NOTE: the gateway may reply "unknown-csr-request" to a CSR it did not request. Renewal
- * then waits for the gateway's own csrRequest.
+ * then waits for the gateway's own csrRequest, because a pending tunnel-next.key stops
+ * further local attempts.
  */
 export async function renewalCheck(agent: Agent, sender: CsrSender, now = new Date()): Promise<boolean> {
   const certPem = await agent.executor.readFile(join(agent.paths.currentLink, GENERATION_FILES.cert));
