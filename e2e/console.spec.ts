@@ -355,6 +355,10 @@ test("pages fit a narrow screen", async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto("/");
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  // node-a reports its link to node-b ok, node-b reports it failing.
+  await expect(page.getByTestId("stat-links-ok")).toContainText("1");
+  await expect(page.getByTestId("stat-links-failing")).toContainText("1");
+  await expect(page.getByTestId("overview-clusters")).toContainText(CLUSTER);
   await shot("overview-narrow");
 
   await page.getByRole("button", { name: "Menu" }).click();

@@ -138,7 +138,7 @@ export const en = {
   "hosts.offline": "offline",
   "hosts.lastSeen": "Last seen",
   "hosts.clusters": "Clusters",
-  "hosts.generation": "Generation",
+  "hosts.generation": "Applied / desired generation",
   "hosts.deleteTitle": "Delete host {name}?",
   "hosts.deleteBody":
     "The host leaves every cluster and its certificates are revoked. Run the agent's uninstall on the machine as well.",

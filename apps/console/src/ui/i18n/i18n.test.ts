@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { en } from "./en";
+import { format } from "./index";
 import { zhCN } from "./zh-CN";
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
@@ -19,5 +20,17 @@ describe("dictionaries", () => {
     for (const [key, text] of [...Object.entries(en), ...Object.entries(zhCN)]) {
       expect(text.trim().length, key).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("format", () => {
+  it("fills named placeholders", () => {
+    expect(format("{host} joined {cluster}.", { host: "node-a", cluster: "redis" })).toBe(
+      "node-a joined redis.",
+    );
+  });
+
+  it("leaves unknown placeholders as they are", () => {
+    expect(format("{days} d, {unknown}", { days: 3 })).toBe("3 d, {unknown}");
   });
 });

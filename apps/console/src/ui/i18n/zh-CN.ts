@@ -135,7 +135,7 @@ export const zhCN: Dictionary = {
   "hosts.offline": "离线",
   "hosts.lastSeen": "最后在线",
   "hosts.clusters": "集群",
-  "hosts.generation": "代数",
+  "hosts.generation": "已应用 / 期望代数",
   "hosts.deleteTitle": "删除主机 {name}？",
   "hosts.deleteBody": "该主机将离开所有集群，其证书会被吊销。请同时在机器上运行 agent 的卸载命令。",
 

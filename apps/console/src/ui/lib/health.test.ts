@@ -38,3 +38,11 @@ describe("countLinks", () => {
     expect(countLinks([readHealth(report), null, readHealth(report)])).toEqual({ ok: 2, failing: 2 });
   });
 });
+
+describe("countLinks of one cluster", () => {
+  it("skips probes of other clusters", () => {
+    const other = { ...report, probes: report.probes.map((probe) => ({ ...probe, clusterId: "d" })) };
+    expect(countLinks([readHealth(report), readHealth(other)], "c")).toEqual({ ok: 1, failing: 1 });
+    expect(countLinks([readHealth(other)], "c")).toEqual({ ok: 0, failing: 0 });
+  });
+});

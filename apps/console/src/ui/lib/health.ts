@@ -59,12 +59,19 @@ export function readHealth(value: unknown): HealthView | null {
   };
 }
 
-/** Counts probe results over hosts: each host reports one result per peer link. */
-export function countLinks(healths: (HealthView | null)[]): { ok: number; failing: number } {
+/**
+ * Counts probe results over hosts, optionally of one cluster only. Each host reports one
+ * result per peer link, so a link appears once from each end.
+ */
+export function countLinks(
+  healths: (HealthView | null)[],
+  clusterId?: string,
+): { ok: number; failing: number } {
   let ok = 0;
   let failing = 0;
   for (const health of healths) {
     for (const probe of health?.probes ?? []) {
+      if (clusterId !== undefined && probe.clusterId !== clusterId) continue;
       if (probe.ok) ok++;
       else failing++;
     }

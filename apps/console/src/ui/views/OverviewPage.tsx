@@ -31,7 +31,8 @@ export function OverviewPage() {
   if (!clusters.data || !hosts.data) return <Loading />;
 
   const online = hosts.data.filter((host) => host.observed?.connected).length;
-  const links = countLinks(hosts.data.map((host) => readHealth(host.observed?.health)));
+  const healths = hosts.data.map((host) => readHealth(host.observed?.health));
+  const links = countLinks(healths);
   const expiring = [...(certificates.data ?? [])]
     .filter((certificate) => certificate.purpose === "tunnel")
     .sort((a, b) => a.notAfter.localeCompare(b.notAfter))
@@ -68,10 +69,45 @@ export function OverviewPage() {
         </div>
       </section>
 
-      {clusters.data.length === 0 && (
+      {clusters.data.length === 0 ? (
         <div className="notice">
           {t("overview.getStarted")} <Link href="/clusters/new">{t("clusters.new")}</Link>
         </div>
+      ) : (
+        <section className="panel">
+          <h2>{t("overview.clusters")}</h2>
+          <div className="table-wrap">
+            <table className="responsive" data-testid="overview-clusters">
+              <thead>
+                <tr>
+                  <th>{t("common.name")}</th>
+                  <th>{t("clusters.members")}</th>
+                  <th>{t("overview.linksHealthy")}</th>
+                  <th>{t("overview.linksFailing")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {clusters.data.map((cluster) => {
+                  const clusterLinks = countLinks(healths, cluster.id);
+                  return (
+                    <tr key={cluster.id}>
+                      <td data-label={t("common.name")}>
+                        <Link href={`/clusters/${cluster.id}`}>{cluster.name}</Link>
+                      </td>
+                      <td data-label={t("clusters.members")}>{cluster.members.length}</td>
+                      <td data-label={t("overview.linksHealthy")}>{clusterLinks.ok}</td>
+                      <td data-label={t("overview.linksFailing")}>
+                        <span className={clusterLinks.failing > 0 ? "badge failing" : "badge"}>
+                          {clusterLinks.failing}
+                        </span>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        </section>
       )}
 
       <div className="grid-2">
