@@ -205,7 +205,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     let gatewayPort: number | null = null;
     if (options.gateway) {
       gatewayPort = await startGatewayHook(services, database.url, options.gateway, cleanups);
-      logger.info({ port: gatewayPort, gatewayUrl }, "agent gateway listening");
+      logger.info(
+        { port: gatewayPort, gatewayUrl },
+        "agent gateway started: join commands name the gateway URL",
+      );
     }
 
     if ((await countUsers(database.prisma)) === 0) {
