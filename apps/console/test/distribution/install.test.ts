@@ -4,12 +4,15 @@
 // prefix (TUNNELFLEET_PREFIX) instead of /usr/local.
 import { execFile } from "node:child_process";
 import {
+  chmodSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,13 +36,15 @@ interface RunResult {
 let built: Awaited<ReturnType<typeof buildTestArtefact>>;
 const cleanups: (() => Promise<void> | void)[] = [];
 
+const SYSTEM_PATH = `${dirname(process.execPath)}:/usr/sbin:/usr/bin:/sbin:/bin`;
+
 /** Runs a join command with a PATH that reaches Node.js and the system tools, not the repository. */
-async function runLine(line: string, prefix: string): Promise<RunResult> {
+async function runLine(line: string, prefix: string, path = SYSTEM_PATH): Promise<RunResult> {
   try {
     const { stdout, stderr } = await execFileAsync("sh", ["-c", line], {
       cwd: prefix,
       env: {
-        PATH: `${dirname(process.execPath)}:/usr/sbin:/usr/bin:/sbin:/bin`,
+        PATH: path,
         HOME: prefix,
         TUNNELFLEET_PREFIX: prefix,
         NODE_ENV: "production",
@@ -63,6 +68,28 @@ async function startServer(artefact: AgentArtefact): Promise<DistributionServer>
   const server = await startDistributionServer(artefact);
   cleanups.push(() => server.close());
   return server;
+}
+
+/**
+ * Returns a PATH of one directory that links every program of /usr/bin except those whose
+ * name starts with one of `without`, plus the programs given in `replace` as shell scripts.
+ */
+function toolPath(without: string[], replace: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), "tunnelfleet-path-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  for (const name of readdirSync("/usr/bin")) {
+    if (without.some((excluded) => name.startsWith(excluded)) || name in replace) continue;
+    symlinkSync(join("/usr/bin", name), join(bin, name));
+  }
+  if (!existsSync(join(bin, "node")) && !("node" in replace))
+    symlinkSync(process.execPath, join(bin, "node"));
+  for (const [name, script] of Object.entries(replace)) {
+    writeFileSync(join(bin, name), `#!/bin/sh\n${script}\n`);
+    chmodSync(join(bin, name), 0o755);
+  }
+  return `${bin}:/usr/sbin`;
 }
 
 beforeAll(async () => {
@@ -137,6 +164,31 @@ describe.skipIf(!isRoot)("join command on loopback", () => {
     );
     expect(server.requests).toContain("GET /v1/agent/tunnelfleet-agent.js");
     expect(server.enrolments).toHaveLength(0);
+    expect(readdirSync(prefix)).toEqual([]);
+  });
+
+  it("stops when stunnel is missing", async () => {
+    const server = await startServer(built.artefact);
+    const prefix = newPrefix();
+    const line = renderJoinCommand({ serverUrl: server.url, token: TOKEN, caHash: server.caHash });
+
+    const result = await runLine(line, prefix, toolPath(["stunnel"]));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("stunnel is not installed");
+    expect(result.stderr).toContain("apt-get install -y stunnel4");
+    expect(result.stderr).toContain("--install-deps");
+    expect(server.requests).toEqual(["GET /v1/agent/ca.pem", "GET /v1/install.sh"]);
+    expect(readdirSync(prefix)).toEqual([]);
+  });
+
+  it("stops when Node.js is too old", async () => {
+    const server = await startServer(built.artefact);
+    const prefix = newPrefix();
+    const line = renderJoinCommand({ serverUrl: server.url, token: TOKEN, caHash: server.caHash });
+
+    const result = await runLine(line, prefix, toolPath([], { node: "echo 18.19.0" }));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("Node.js 18.19.0 is too old; the agent needs Node.js 20 or newer");
     expect(readdirSync(prefix)).toEqual([]);
   });
 
