@@ -252,8 +252,8 @@ async function prepareNext(
   port: number,
   httpServer: Server,
 ): Promise<(req: IncomingMessage, res: ServerResponse) => Promise<void>> {
-  // Next.js sends usage telemetry to its vendor unless told not to; a control plane
-  // should not phone home.
+  // Next.js sends usage telemetry to its vendor unless this variable is set, and a
+  // control plane must not send data out on its own.
   process.env.NEXT_TELEMETRY_DISABLED ??= "1";
   const { default: next } = await import("next");
   const app = next({ dev: mode === "development", dir: CONSOLE_DIR, hostname: host, port, httpServer });

@@ -53,7 +53,7 @@ async function clusterWithMembers(name: string, addresses: string[]) {
 }
 
 describe("tunnel leaves and bundles", () => {
-  it("issues a leaf with IP and DNS SANs that chains to the cluster CA", async () => {
+  it("leaf has IP and DNS SANs and chains", async () => {
     const { cluster, hostIds } = await clusterWithMembers("leaf", ["10.60.0.1", "10.60.0.2"]);
     const deps = harness.server.services;
 
@@ -230,6 +230,13 @@ describe("join tokens", () => {
     expect(redeemed.hostName).toBe("join-new");
     expect(redeemed.clusterId).toBe(cluster.id);
     expect((await generations(harness, hostIds))[hostIds[0]!]).toBe(before[hostIds[0]!]! + 1);
+
+    const raced = await api.joinTokens.create({ hostName: "join-raced" });
+    const attempts = await Promise.allSettled(
+      [1, 2, 3].map(() => redeemJoinToken(harness.server.services, { secret: raced.secret })),
+    );
+    expect(attempts.filter((attempt) => attempt.status === "fulfilled")).toHaveLength(1);
+    expect(await harness.db.prisma.host.count({ where: { name: "join-raced" } })).toBe(1);
 
     await expect(
       redeemJoinToken(harness.server.services, { secret: token.secret, proposedHostName: "again" }),

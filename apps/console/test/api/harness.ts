@@ -1,6 +1,6 @@
-// Shared set-up of the API tests: a migrated database of its own per test file, a
-// started server (API only, no UI, no gateway) on 127.0.0.1 with a free port, and
-// helpers to act as users of each role, in-process or over HTTP.
+// Shared set-up of the API tests. Each test file gets a migrated database of its own and
+// a server (API only, no UI, no gateway) on 127.0.0.1 with a free port. The helpers act
+// as users of each role, in-process or over HTTP.
 import { randomBytes } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "@tunnelfleet/db/testing";
 import pino from "pino";
@@ -63,7 +63,7 @@ export async function createUserActor(
   return actor;
 }
 
-/** An in-process tRPC caller acting as `actor` (null for anonymous). */
+/** Creates an in-process tRPC caller acting as `actor` (null for anonymous). */
 export function callerFor(harness: Harness, actor: Actor | null) {
   return createCaller(createCallerContext(harness.server.services, actor));
 }

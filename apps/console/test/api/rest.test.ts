@@ -1,6 +1,6 @@
-// The REST API over real HTTP on 127.0.0.1 with an API token: create a cluster, add
-// members, read a host's rendered config; the error shape; the OpenAPI document;
-// /healthz and /metrics.
+// The REST API over real HTTP on 127.0.0.1 with an API token. The flow creates a cluster,
+// adds members and reads a host's rendered config. Other tests cover the error shape,
+// the OpenAPI document, /healthz and /metrics.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSecret, sha256Hex } from "../../src/server/auth/secrets";

@@ -1,6 +1,6 @@
-// The one way a mutation reaches the database: the change, the generation bump of every
-// affected host and the audit event commit together in one transaction, and a NOTIFY on
-// CHANGES_CHANNEL names, for every replica, the hosts that need a new bundle.
+// The one way a mutation reaches the database. The change, the generation bump of every
+// affected host and the audit event commit together in one transaction. A NOTIFY on
+// CHANGES_CHANNEL then names, for every replica, the hosts that need a new bundle.
 import { CHANGES_CHANNEL, MAX_PAYLOAD_BYTES, notify } from "@tunnelfleet/db";
 import type { Prisma, PrismaClient, Tx } from "../db";
 import type { Actor } from "./context";
@@ -80,8 +80,8 @@ export async function lockTopology(tx: Tx): Promise<void> {
 /**
  * Adds 1 to the generation of each host. UPDATE ... SET generation = generation + 1
  * row-locks every row it changes, so concurrent transactions queue on the row and none
- * loses a bump. The rows are locked in host id order first, so two transactions that
- * bump overlapping sets of hosts cannot deadlock.
+ * loses a bump. The rows are locked in host id order first, so two bumps of overlapping
+ * host sets take their row locks in the same order.
  */
 export async function bumpGenerations(tx: Tx, hostIds: string[]): Promise<void> {
   if (hostIds.length === 0) return;

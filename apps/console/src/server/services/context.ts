@@ -1,4 +1,4 @@
-// What every service call receives: the database, the master key and who is acting.
+// Inputs of every service call: the database, the master key and the acting actor.
 import type { Logger } from "pino";
 import type { PrismaClient } from "../db";
 
