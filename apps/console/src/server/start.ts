@@ -13,11 +13,12 @@ import { validateAddress, validateHostName } from "@tunnelfleet/mesh";
 import pino, { type Logger } from "pino";
 import type { AppServices } from "./app-services";
 import { LoginRateLimiter } from "./auth/rate-limit";
+import { ConfigError } from "./config";
 import { serveHealth } from "./http/health";
 import { createServerMetrics } from "./http/metrics";
 import { createRestHandler, openApiDocument, REST_PREFIX } from "./http/rest";
 import { loadMasterKey } from "./master-key";
-import { ConflictError } from "./services/errors";
+import { ConflictError, InputError } from "./services/errors";
 import { ensureGatewayAuthority, issueGatewayServerCertificate } from "./services/gateway-pki";
 import { countUsers, setupFirstAdmin } from "./services/users";
 import { createRequestContext } from "./trpc/init";
@@ -242,6 +243,11 @@ async function bootstrapAdmin(services: AppServices, password: string | undefine
       "created the first admin from TUNNELFLEET_ADMIN_PASSWORD",
     );
   } catch (error) {
+    if (error instanceof InputError) {
+      throw new ConfigError(
+        `TUNNELFLEET_ADMIN_PASSWORD is invalid: ${error.issues[0]?.message ?? error.message}`,
+      );
+    }
     if (!(error instanceof ConflictError)) throw error;
   }
 }

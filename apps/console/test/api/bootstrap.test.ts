@@ -1,6 +1,7 @@
 // Start-up: the first admin from TUNNELFLEET_ADMIN_PASSWORD, the gateway CA created once
 // however often and however concurrently servers start on one database.
 import { randomBytes } from "node:crypto";
+import { createTestDatabase } from "@tunnelfleet/db/testing";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyPassword } from "../../src/server/auth/password";
@@ -45,6 +46,24 @@ describe("server start-up", () => {
     }
     expect(await harness.db.prisma.certificateAuthority.count({ where: { purpose: "gateway" } })).toBe(1);
     expect(await harness.db.prisma.user.count()).toBe(1);
+  });
+
+  it("a too short admin password stops the start", async () => {
+    const empty = await createTestDatabase();
+    try {
+      const start = startServer({
+        databaseUrl: empty.url,
+        host: "127.0.0.1",
+        port: 0,
+        masterKey: randomBytes(32),
+        adminPassword: "short",
+        logger: pino({ level: "silent" }),
+      });
+      await expect(start).rejects.toThrow(/TUNNELFLEET_ADMIN_PASSWORD is invalid/);
+      expect(await empty.prisma.user.count()).toBe(0);
+    } finally {
+      await empty.drop();
+    }
   });
 
   it("concurrent gateway CA creation yields one CA", async () => {

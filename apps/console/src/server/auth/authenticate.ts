@@ -111,6 +111,8 @@ export async function login(
     sourceAddress: input.sourceAddress,
   };
   await runChange(prisma, actor, "auth.login", async (tx) => {
+    // Expired sessions of this user are dropped here, so they do not pile up.
+    await tx.session.deleteMany({ where: { userId: user.id, expiresAt: { lt: new Date() } } });
     const session = await tx.session.create({
       data: { tokenHash: sha256Hex(token), userId: user.id, expiresAt, sourceAddress: input.sourceAddress },
     });
