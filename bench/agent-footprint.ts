@@ -1,8 +1,9 @@
 // Footprint of the bundled agent (apps/agent/dist/tunnelfleet-agent.mjs, built fresh into a
 // temp dir), run as a node runs it, in a network namespace this benchmark creates:
-// 1. idle in `run`: joined to a stand-in gateway on loopback that is then stopped, so the
-//    agent sits in its reconnect backoff with the drift watch running (the control plane
-//    unreachable on loopback, not a connected session);
+// 1. idle in `run`, twice. First connected to the real console and gateway (embedded
+//    PostgreSQL) in a second namespace, after the one-line install. Then joined to a
+//    stand-in gateway on loopback that is then stopped, so the agent sits in its
+//    reconnect backoff (the control plane unreachable on loopback);
 // 2. `apply` of a 50-service bundle (1 inbound + 49 outbound stunnel services, with DNAT
 //    rules) with the real executor: real stunnel and iptables in the namespace.
 // The same idle figures for a minified bundle and for the TypeScript sources under tsx are
@@ -10,7 +11,7 @@
 // Budget: idle RSS below 60 MiB.
 // Run: npx tsx bench/agent-footprint.ts (as root). Prints figures only and exits 0 whatever they are.
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -20,6 +21,12 @@ import { NodeExecutor } from "../apps/agent/src/executor/node-executor";
 import { startEnrolServer } from "../apps/agent/test/dist/enrol-server";
 import { NetnsLab } from "../apps/agent/test/support/netns";
 import { issueTunnelLeaf, makeCa } from "../apps/agent/test/support/pki";
+import { renderJoinCommand } from "../apps/console/src/distribution/join-command";
+import {
+  type ControlPlaneProcess,
+  startControlPlaneProcess,
+} from "../apps/console/test/distribution/system/control-plane-process";
+import { InstallLab } from "../apps/console/test/distribution/system/netns";
 import { planHost, type Topology } from "../packages/mesh/src/index";
 
 const IDLE_BUDGET_MIB = 60;
@@ -139,9 +146,14 @@ async function main(): Promise<void> {
     return;
   }
   const workDir = mkdtempSync(join(tmpdir(), "tf-footprint-"));
+  // Its own temp dir: the embedded PostgreSQL runs as a non-root user that must reach it.
+  const controlPlaneDir = mkdtempSync(join(tmpdir(), "tf-footprint-cp-"));
   const lab = new NetnsLab();
+  const installLab = new InstallLab();
   const enrol = await startEnrolServer();
+  let controlPlane: ControlPlaneProcess | undefined;
   let stunnelPidFile: string | null = null;
+  let connectedStunnelPidFile: string | null = null;
   try {
     const bundle = await buildAgentBundle({ outfile: join(workDir, "tunnelfleet-agent.mjs") });
     console.log(
@@ -149,6 +161,7 @@ async function main(): Promise<void> {
     );
 
     lab.create();
+    installLab.create();
     const host = lab.addHost("fp", "10.213.0.10");
     const idleState = join(workDir, "idle-state");
     const idleRun = join(workDir, "idle-run");
@@ -176,8 +189,46 @@ async function main(): Promise<void> {
     await enrol.close();
 
     console.log(
-      `\n-- idle in \`run\` for ${IDLE_WINDOW_SECONDS} s after ${IDLE_SETTLE_SECONDS} s, control plane unreachable on the namespace's loopback (budget: RSS < ${IDLE_BUDGET_MIB} MiB)`,
+      `\n-- idle in \`run\` for ${IDLE_WINDOW_SECONDS} s after ${IDLE_SETTLE_SECONDS} s (budget: RSS < ${IDLE_BUDGET_MIB} MiB)`,
     );
+    console.log("connected to the real gateway:");
+    const node = installLab.addHost("node", "10.214.0.2");
+    const controlPlaneHost = installLab.addHost("cp", "10.214.0.1");
+    controlPlane = await startControlPlaneProcess({
+      namespace: controlPlaneHost.namespace,
+      address: controlPlaneHost.address,
+      dataDir: controlPlaneDir,
+      artefactPath: bundle.path,
+    });
+    const installPrefix = join(workDir, "node");
+    mkdirSync(installPrefix);
+    const line = renderJoinCommand({
+      serverUrl: controlPlane.ready.gatewayUrl,
+      token: controlPlane.ready.token,
+      caHash: controlPlane.ready.caHash,
+    });
+    await promisify(execFile)("ip", ["netns", "exec", node.namespace, "sh", "-c", `${line} --no-start`], {
+      env: { PATH: process.env.PATH, TUNNELFLEET_PREFIX: installPrefix },
+      timeout: 120_000,
+    });
+    connectedStunnelPidFile = join(installPrefix, "run/tunnelfleet/stunnel.pid");
+    await measureIdle("bundle (node file.mjs)", [
+      "ip",
+      "netns",
+      "exec",
+      node.namespace,
+      process.execPath,
+      join(installPrefix, "usr/local/lib/tunnelfleet/tunnelfleet-agent.mjs"),
+      "run",
+      "--state-dir",
+      join(installPrefix, "etc/tunnelfleet"),
+      "--run-dir",
+      join(installPrefix, "run/tunnelfleet"),
+    ]);
+    const connected = await controlPlane.connected(1000).catch(() => null);
+    if (!connected) console.log("  (the agent did not report a session to the console)");
+
+    console.log("control plane unreachable on the namespace's loopback:");
     const runArgs = ["run", "--state-dir", idleState, "--run-dir", idleRun];
     await measureIdle("bundle (node file.mjs)", [
       "ip",
@@ -258,8 +309,9 @@ async function main(): Promise<void> {
       `services ${plan.services.length}: peak RSS ${mib(applied.last.peakRssKiB)} MiB, CPU ${applied.last.cpuMs.toFixed(0)} ms, wall ${applied.wallMs.toFixed(0)} ms, exit ${applied.code}`,
     );
   } finally {
-    if (stunnelPidFile && existsSync(stunnelPidFile)) {
-      const pid = Number(readFileSync(stunnelPidFile, "utf8").trim());
+    for (const pidFile of [stunnelPidFile, connectedStunnelPidFile]) {
+      if (!pidFile || !existsSync(pidFile)) continue;
+      const pid = Number(readFileSync(pidFile, "utf8").trim());
       if (Number.isInteger(pid) && pid > 0) {
         try {
           process.kill(pid, "SIGKILL");
@@ -268,9 +320,12 @@ async function main(): Promise<void> {
         }
       }
     }
+    await controlPlane?.stop();
     await enrol.close().catch(() => undefined);
     await lab.destroy();
+    installLab.destroy();
     rmSync(workDir, { recursive: true, force: true });
+    rmSync(controlPlaneDir, { recursive: true, force: true });
   }
 }
 
