@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 const ROOT = join(import.meta.dirname, "..");
-const CONSOLE_DIR = join(ROOT, "apps", "console");
 
 /** Start-up includes initdb of the embedded PostgreSQL and Next.js; generous for a busy machine. */
 const START_TIMEOUT_MS = 180_000;
@@ -26,13 +25,17 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Serializes `next build` across test runs started at the same time in this checkout. */
+const BUILD_LOCK = join(tmpdir(), "tunnelfleet-e2e-next-build.lock");
+
 function buildConsole(): void {
   if (process.env.E2E_SKIP_BUILD === "1") return;
-  const result = spawnSync("npx", ["next", "build"], {
-    cwd: CONSOLE_DIR,
-    stdio: "inherit",
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-  });
+  const result = spawnSync(
+    "flock",
+    [BUILD_LOCK, process.execPath, "--import", "tsx", join(ROOT, "e2e", "support", "build-console.ts")],
+    { cwd: ROOT, stdio: "inherit" },
+  );
+  if (result.error) throw new Error(`could not run flock for next build: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`next build failed with exit code ${result.status}`);
 }
 

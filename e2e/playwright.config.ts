@@ -2,6 +2,11 @@
 // global-setup.ts). The console tests build on each other, so they run in one worker.
 import { defineConfig } from "@playwright/test";
 
+// One output folder per run: Playwright empties its output folder at start, which would
+// delete the traces of another run going on in the same checkout. The runner sets the id
+// and the workers it starts inherit it.
+process.env.E2E_RUN_ID ??= String(process.pid);
+
 export default defineConfig({
   testDir: ".",
   testMatch: "*.spec.ts",
@@ -12,7 +17,7 @@ export default defineConfig({
   // Generous: a shared 2-core machine runs other suites at the same time.
   timeout: 120_000,
   expect: { timeout: 20_000 },
-  outputDir: "../test-results/e2e",
+  outputDir: `../test-results/e2e-${process.env.E2E_RUN_ID}`,
   use: {
     baseURL: process.env.E2E_BASE_URL,
     viewport: { width: 1280, height: 720 },

@@ -17,7 +17,8 @@ const server = await startServer({
   dataDir,
   host: "127.0.0.1",
   port: 0,
-  next: "production",
+  // E2E_NEXT_MODE=development runs Next in dev mode, whose React warnings production hides.
+  next: process.env.E2E_NEXT_MODE === "development" ? "development" : "production",
   gateway: gatewayPort === null ? false : { host: "127.0.0.1", port: gatewayPort },
   gatewayUrl: `https://127.0.0.1:${gatewayPort ?? 8443}`,
 });
