@@ -16,6 +16,7 @@ import type { StunnelController } from "../stunnel/controller";
 import { detectStunnelVersion } from "../stunnel/version";
 import {
   checkAcceptPorts,
+  checkAddressFamilies,
   checkCrls,
   checkLeaf,
   checkStunnelVersion,
@@ -165,6 +166,7 @@ export class Applier {
       rules = renderer.iptablesRestore(bundle.plan);
       accepts = parseAcceptAddresses(conf);
 
+      checkAddressFamilies(bundle.plan);
       checkStunnelVersion(await detectStunnelVersion(executor, stunnel.files.binary), stunnel.files.binary);
       const runningPid = await stunnel.readPid();
       const ours = previous && runningPid ? parseAcceptAddresses(previous.conf) : [];

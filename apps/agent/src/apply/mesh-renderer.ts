@@ -1,6 +1,6 @@
 // The real renderer: packages/mesh, IPv4 rules.
-// NOTE: IPv6 memberships would also need ip6tables-restore of the "ipv6" text; the agent
-// applies only the IPv4 rule set so far.
+// IPv6 memberships would also need ip6tables-restore of the "ipv6" text; until the agent
+// applies it, preflight rejects plans with IPv6 rules (checkAddressFamilies).
 import { iptablesJumpRules, renderIptablesRestore, renderStunnelConf } from "@tunnelfleet/mesh";
 import type { BundleRenderer } from "./renderer";
 

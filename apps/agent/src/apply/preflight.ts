@@ -2,6 +2,7 @@
 // enough, accept ports free, a tunnel key that matches the leaf, a leaf that chains to a
 // trusted CA, nothing expired (leaf, CA or CRL). Ports matter because a SIGHUP whose new port is taken
 // drops every listener of stunnel.
+import type { HostPlan } from "@tunnelfleet/mesh";
 import { certificateInfo, keyMatchesCertificate, verifyChain } from "@tunnelfleet/pki";
 import type { HostExecutor, ListeningSocket } from "../executor/executor";
 import type { AcceptAddress } from "../stunnel/config";
@@ -126,5 +127,23 @@ export async function checkCrls(executor: HostExecutor, crlPems: string[], now: 
         `the CRL of ${issuer} expired at ${nextUpdate.toISOString()}: stunnel would reject every peer of that CA; the control plane must publish a new CRL`,
       );
     }
+  }
+}
+
+/**
+ * Throws when the plan needs IPv6 rules. The agent applies only the IPv4 rule set, and
+ * an IPv6 member without its DNAT rule would get the app's traffic in plaintext.
+ * NOTE: remove once the agent applies the "ipv6" text with ip6tables-restore.
+ */
+export function checkAddressFamilies(plan: HostPlan): void {
+  const ipv6 = [
+    ...plan.dnat.map((rule) => rule.destination),
+    ...plan.ingressGuards.map((rule) => rule.address),
+    ...plan.egressGuards.map((rule) => rule.destination),
+  ].filter((address) => address.includes(":"));
+  if (ipv6.length > 0) {
+    throw new PreflightError(
+      `the plan has IPv6 rules (for ${ipv6.slice(0, 3).join(", ")}), which this agent cannot apply yet; use IPv4 membership addresses`,
+    );
   }
 }

@@ -230,6 +230,17 @@ describe("Applier", () => {
     expect(result.error).toContain("not now");
   });
 
+  it("rejects a plan with IPv6 rules", async () => {
+    const v6: TestMember = { id: "host-b", name: "b", address: "fd00::2" };
+    const plan = planFor(redisTopology([{ ...A, address: "fd00::1" }, v6]), A.id, undefined);
+
+    const result = await agent.applier.apply(bundle(1, [A, B], { plan }));
+
+    expect(result.failedStep).toBe("preflight");
+    expect(result.error).toContain("IPv6 rules (for fd00::2)");
+    expect(node.executor.journal.some((entry) => entry.startsWith("write"))).toBe(false);
+  });
+
   it("rejects an invalid bundle naming the field", async () => {
     const broken = { ...bundle(1, [A, B]), trustedCaPems: ["not a pem"] };
 
