@@ -276,20 +276,30 @@ export class Applier {
       return finish(new StepError("netfilter", (error as Error).message));
     }
 
-    // 5. Record the generation and retire what it replaced.
-    await writeAppliedState(executor, paths.stateFile, {
-      generation: bundle.generation,
-      bundleHash: bundle.bundleHash,
-      generationDir: directoryName,
-      appliedAt: this.now().toISOString(),
-      baseline,
-    });
-    if (tunnelKey?.path === paths.tunnelNextKey) {
-      await executor.writeFileAtomic(paths.tunnelKey, tunnelKey.pem, 0o600);
-      await executor.removePath(paths.tunnelNextKey);
-      log.info("renewed tunnel key is now the current key");
+    // 5. Record the generation and retire what it replaced. The data plane already runs
+    //    the new generation, so a failure here is reported but not rolled back.
+    try {
+      await writeAppliedState(executor, paths.stateFile, {
+        generation: bundle.generation,
+        bundleHash: bundle.bundleHash,
+        generationDir: directoryName,
+        appliedAt: this.now().toISOString(),
+        baseline,
+      });
+      if (tunnelKey?.path === paths.tunnelNextKey) {
+        await executor.writeFileAtomic(paths.tunnelKey, tunnelKey.pem, 0o600);
+        await executor.removePath(paths.tunnelNextKey);
+        log.info("renewed tunnel key is now the current key");
+      }
+      await this.pruneGenerations(directoryName, previous?.target);
+    } catch (error) {
+      return finish(
+        new StepError(
+          "stage",
+          `generation ${directoryName} runs, but recording it failed: ${(error as Error).message}`,
+        ),
+      );
     }
-    await this.pruneGenerations(directoryName, previous?.target);
     return finish();
   }
 
