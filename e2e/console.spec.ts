@@ -215,6 +215,28 @@ test("host page shows generations and rendered config", async () => {
   await shot("host");
 });
 
+test("host page shows a failed apply and the config diff", async () => {
+  const [a] = agents as [JoinedAgent];
+  await page.goto(`/hosts/${a.hostId}`);
+  await expect(page.getByTestId("host-state")).toContainText("in sync");
+  // In sync, the page keeps the rendering of the applied generation for later diffs.
+  await expect(page.getByText("The applied generation matches.")).toBeVisible();
+
+  a.agent.executor.failNext = "stunnel exited with status 1: [!] simulated configuration error";
+  await page.goto(`${clusterUrl}/edit`);
+  await page.getByLabel("Strict mode").check();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Strict mode").first()).toBeVisible();
+
+  await page.goto(`/hosts/${a.hostId}`);
+  await expect(page.getByText("Last apply failed")).toBeVisible();
+  await expect(page.getByText("simulated configuration error")).toBeVisible();
+  await expect(page.getByTestId("host-state")).toContainText("behind");
+  await page.getByRole("tab", { name: "iptables rules" }).click();
+  await expect(page.getByTestId("config-diff").locator(".diff-added").first()).toBeVisible();
+  await shot("host-apply-failed");
+});
+
 test("rotate the cluster CA with confirmation", async () => {
   await page.getByRole("link", { name: "Certificates" }).click();
   const authorities = page.getByTestId("authorities-table");

@@ -165,6 +165,7 @@ export const en = {
   "host.noApplied": "No applied generation yet.",
   "host.noAppliedText":
     "The agent applied generation {generation}; its rendering was not kept, so there is no line diff.",
+  "host.fileUnchanged": "This file is the same as in applied generation {generation}.",
   "host.noDiff": "The applied generation matches.",
   "host.noConfig": "This host is in no cluster, so there is nothing to render.",
   "host.certificate": "Certificate",

@@ -160,6 +160,7 @@ export const zhCN: Dictionary = {
   "host.diffTitle": "与已应用代数的差异",
   "host.noApplied": "尚无已应用的代数。",
   "host.noAppliedText": "agent 已应用第 {generation} 代配置；未保留该代的渲染结果，因此无法显示逐行差异。",
+  "host.fileUnchanged": "此文件与已应用的第 {generation} 代相同。",
   "host.noDiff": "与已应用的代数一致。",
   "host.noConfig": "此主机不属于任何集群，没有可渲染的配置。",
   "host.certificate": "证书",

@@ -291,9 +291,11 @@ function AppliedDiff({
   if (appliedGeneration === null) return <Empty>{t("host.noApplied")}</Empty>;
   if (inSync) return <p className="help">{t("host.noDiff")}</p>;
   if (!applied) return <Empty>{t("host.noAppliedText", { generation: appliedGeneration })}</Empty>;
-  return (
-    <LineDiff before={tab === "stunnel" ? applied.stunnelConf : applied.iptablesRules} after={current} />
-  );
+
+  const before = tab === "stunnel" ? applied.stunnelConf : applied.iptablesRules;
+  if (before === current)
+    return <p className="help">{t("host.fileUnchanged", { generation: appliedGeneration })}</p>;
+  return <LineDiff before={before} after={current} />;
 }
 
 function purposeRank(purpose: string): number {
