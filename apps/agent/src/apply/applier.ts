@@ -5,6 +5,7 @@
 // that point at confirmed listeners, so the app never reaches a peer's plaintext port.
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import type { HostPlan } from "@tunnelfleet/mesh";
 import { type Bundle, bundleSchema } from "@tunnelfleet/protocol";
 import type { HostExecutor } from "../executor/executor";
 import type { Logger } from "../log";
@@ -14,6 +15,7 @@ import { Serializer } from "../serializer";
 import { type AcceptAddress, parseAcceptAddresses, restartOnlyChanges } from "../stunnel/config";
 import type { StunnelController } from "../stunnel/controller";
 import { detectStunnelVersion } from "../stunnel/version";
+import { cutConnections, inboundFilters, removedPeerFilters, revokedSerials } from "./cut-connections";
 import {
   checkAcceptPorts,
   checkAddressFamilies,
@@ -53,6 +55,9 @@ export interface LiveGeneration {
   target: string;
   conf: string;
   rules: string;
+  /** Plan and CRLs of the generation, when its bundle.json is readable. */
+  plan?: HostPlan;
+  crlPems: string[];
 }
 
 export interface ApplierOptions {
@@ -109,7 +114,13 @@ export class Applier {
     const conf = await executor.readFile(join(directory, GENERATION_FILES.conf));
     const rules = await executor.readFile(join(directory, GENERATION_FILES.rules));
     if (conf === undefined || rules === undefined) return undefined;
-    return { target, conf, rules };
+    const record = await executor.readFile(join(directory, GENERATION_FILES.bundle));
+    const plan = record ? (JSON.parse(record) as { plan?: HostPlan }).plan : undefined;
+    const crl = await executor.readFile(join(directory, GENERATION_FILES.crlFile));
+    const crlPems = (crl ?? "")
+      .split(/(?<=-----END X509 CRL-----)/)
+      .filter((pem) => pem.includes("BEGIN X509 CRL"));
+    return { target, conf, rules, ...(plan ? { plan } : {}), crlPems };
   }
 
   private async applyNow(bundle: AgentBundle): Promise<ApplyResult> {
@@ -276,7 +287,11 @@ export class Applier {
       return finish(new StepError("netfilter", (error as Error).message));
     }
 
-    // 5. Record the generation and retire what it replaced. The data plane already runs
+    // 5. End connections the new generation no longer allows: those of peers that left
+    //    the plan, and every inbound one when the CRLs revoke a serial they did not before.
+    await this.cutDisallowedConnections(previous, bundle, log);
+
+    // 6. Record the generation and retire what it replaced. The data plane already runs
     //    the new generation, so a failure here is reported but not rolled back.
     try {
       await writeAppliedState(executor, paths.stateFile, {
@@ -348,6 +363,31 @@ export class Applier {
     } catch (error) {
       log.error({ err: (error as Error).message }, "rollback failed");
       result.rollbackError = (error as Error).message;
+    }
+  }
+
+  private async cutDisallowedConnections(
+    previous: LiveGeneration | undefined,
+    bundle: AgentBundle,
+    log: Logger,
+  ): Promise<void> {
+    if (!previous?.plan) return;
+    const { executor } = this.options;
+    try {
+      const filters = removedPeerFilters(previous.plan, bundle.plan);
+      const before = await revokedSerials(executor, previous.crlPems);
+      const after = await revokedSerials(executor, bundle.crlPems);
+      const newlyRevoked = [...after].filter((serial) => !before.has(serial));
+      if (newlyRevoked.length > 0) filters.push(...inboundFilters(bundle.plan));
+      if (filters.length === 0) return;
+
+      const failures = await cutConnections(executor, filters);
+      log.info(
+        { filters: filters.length, failures, newlyRevoked: newlyRevoked.length },
+        "cut disallowed tunnel connections",
+      );
+    } catch (error) {
+      log.error({ err: (error as Error).message }, "cutting disallowed connections failed");
     }
   }
 

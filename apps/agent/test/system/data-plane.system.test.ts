@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HostPlan } from "@tunnelfleet/mesh";
+import { certificateInfo, createCrl } from "@tunnelfleet/pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Agent, createAgent } from "../../src/agent";
 import type { AgentBundle } from "../../src/apply/applier";
@@ -71,6 +72,25 @@ function redis(from: Node, to: Node, args: string[]) {
   return lab.execIn(from.host.name, "redis-cli", ["-h", to.member.address, "-p", "6379", ...args], {
     timeoutMs: 15_000,
   });
+}
+
+/** Opens a long-lived connection from `from` to `to`'s Redis through the tunnel. */
+async function openClient(from: Node, to: Node) {
+  const child = lab.spawnIn(from.host.name, process.execPath, [lineClient, to.member.address, "6379"]);
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  await waitFor("the client to connect", () => output.includes("CONNECTED"));
+  return {
+    output: () => output,
+    /** Sends ECHO on the open connection and waits for the reply. */
+    echo: (text: string) => {
+      child.stdin?.write(`ECHO ${text}\n`);
+      return waitFor(`the reply "${text}" on the open connection`, () => output.includes(text));
+    },
+    close: () => child.stdin?.end(),
+  };
 }
 
 function iptablesSave(node: Node, table?: string): string {
@@ -223,14 +243,8 @@ describe("agent data plane in network namespaces", () => {
 
   it("adds a member with a reload that keeps connections", async () => {
     const pidBefore = await stunnelPid(a);
-    const client = lab.spawnIn(a.host.name, process.execPath, [lineClient, B.address, "6379"]);
-    let output = "";
-    client.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    await waitFor("the client to connect", () => output.includes("CONNECTED"));
-    client.stdin?.write("ECHO before-reload\n");
-    await waitFor("a reply before the reload", () => output.includes("before-reload"));
+    const client = await openClient(a, b);
+    await client.echo("before-reload");
 
     const result = await applyMembers(a, [A, B, C]);
 
@@ -238,23 +252,16 @@ describe("agent data plane in network namespaces", () => {
     expect(result.restarted).toBe(false);
     expect(await stunnelPid(a)).toBe(pidBefore);
     expect(iptablesSave(a, "nat")).toContain("-d 10.213.0.3/32");
-    client.stdin?.write("ECHO after-reload\n");
-    await waitFor("a reply on the same connection after the reload", () => output.includes("after-reload"));
-    expect(output).not.toContain("CLOSED");
-    client.stdin?.end();
+    await client.echo("after-reload");
+    expect(client.output()).not.toContain("CLOSED");
+    client.close();
   });
 
   it("renews a leaf with a reload that keeps connections", async () => {
     const pidBefore = await stunnelPid(b);
     const serialBefore = (await b.agent.health()).servedCertificate?.serial;
-    const client = lab.spawnIn(a.host.name, process.execPath, [lineClient, B.address, "6379"]);
-    let output = "";
-    client.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    await waitFor("the client to connect", () => output.includes("CONNECTED"));
-    client.stdin?.write("ECHO before-renewal\n");
-    await waitFor("a reply before the renewal", () => output.includes("before-renewal"));
+    const client = await openClient(a, b);
+    await client.echo("before-renewal");
 
     b.leafCertPem = await issueTunnelLeaf(b.agent, ca, B.name, B.address);
     const result = await applyMembers(b, [A, B]);
@@ -268,11 +275,53 @@ describe("agent data plane in network namespaces", () => {
     expect(readFileSync(b.agent.paths.tunnelKey, "utf8")).toBe(
       readFileSync(join(b.agent.paths.currentLink, "key.pem"), "utf8"),
     );
-    client.stdin?.write("ECHO after-renewal\n");
-    await waitFor("a reply on the same connection after the renewal", () => output.includes("after-renewal"));
-    expect(output).not.toContain("CLOSED");
+    await client.echo("after-renewal");
+    expect(client.output()).not.toContain("CLOSED");
     expect(redis(a, b, ["GET", "greeting"]).stdout.trim()).toBe("through-the-tunnel");
-    client.stdin?.end();
+    client.close();
+  });
+
+  it("cuts open connections of a removed member", async () => {
+    const client = await openClient(a, b);
+    await client.echo("before-removal");
+
+    try {
+      const removed = await applyMembers(b, [B, C]);
+      expect(removed.error).toBeUndefined();
+      await waitFor("the connection from the removed member to close", () =>
+        client.output().includes("CLOSED"),
+      );
+    } finally {
+      client.close();
+      const restored = await applyMembers(b, [A, B]);
+      expect(restored.error).toBeUndefined();
+    }
+    expect(redis(a, b, ["GET", "greeting"]).stdout.trim()).toBe("through-the-tunnel");
+  });
+
+  it("cuts open connections when a CRL revokes the peer", async () => {
+    const client = await openClient(a, b);
+    await client.echo("before-revocation");
+    const crl = await createCrl({
+      caCertPem: ca.certPem,
+      caKeyPem: ca.keyPem,
+      revoked: [{ serial: certificateInfo(a.leafCertPem).serial, revokedAt: new Date(Date.now() - 60_000) }],
+      crlNumber: 1,
+      thisUpdate: new Date(Date.now() - 60_000),
+      nextUpdate: new Date(Date.now() + 86_400_000),
+    });
+
+    try {
+      const revoked = await applyMembers(b, [A, B], { crlPems: [crl] });
+      expect(revoked.error).toBeUndefined();
+      await waitFor("the revoked peer's connection to close", () => client.output().includes("CLOSED"));
+      expect(redis(a, b, ["GET", "greeting"]).stdout).not.toContain("through-the-tunnel");
+    } finally {
+      client.close();
+      const restored = await applyMembers(b, [A, B]);
+      expect(restored.error).toBeUndefined();
+    }
+    expect(redis(a, b, ["GET", "greeting"]).stdout.trim()).toBe("through-the-tunnel");
   });
 
   it("rolls back a bundle stunnel cannot bind", async () => {
