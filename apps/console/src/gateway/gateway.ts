@@ -102,6 +102,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     async sessionReady(session) {
       const previous = registry.add(session);
       gatewayMetrics.connectedAgents.set(registry.size);
+      scheduler.enqueue([session.hostId], "sync");
       if (!previous) return;
 
       // Newer wins: a legitimate agent reconnecting before its old TCP connection timed
@@ -198,7 +199,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         else await session.checkLeaf();
       },
     },
-    options.pushConcurrency ?? 32,
+    options.pushConcurrency ?? 8,
     log,
   );
 

@@ -22,6 +22,8 @@ export interface PushTarget {
 export type PushKind = "sync" | "check";
 
 const BATCH_SIZE = 256;
+/** Delay before a failed sync of one host is queued again, in ms. */
+const RETRY_DELAY_MS = 5000;
 
 export class PushScheduler {
   private readonly pending = new Map<string, PushKind>();
@@ -82,6 +84,12 @@ export class PushScheduler {
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
+  /** Queues the host again after RETRY_DELAY_MS (level-triggered: the retry builds the latest state). */
+  private retryLater(hostId: string, kind: PushKind): void {
+    const timer = setTimeout(() => this.enqueue([hostId], kind), RETRY_DELAY_MS);
+    timer.unref();
+  }
+
   private async syncAll(hostIds: [string, PushKind][]): Promise<void> {
     let next = 0;
     const worker = async () => {
@@ -90,7 +98,8 @@ export class PushScheduler {
         try {
           await this.target.syncHost(hostId, kind);
         } catch (error) {
-          this.log.error({ err: error, hostId }, "bundle push failed");
+          this.log.error({ err: error, hostId, retryInMs: RETRY_DELAY_MS }, "bundle push failed");
+          this.retryLater(hostId, kind);
         }
       }
     };

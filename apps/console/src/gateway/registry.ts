@@ -4,6 +4,8 @@
 
 import type { AgentSession } from "./session";
 
+// NOTE: the registry is per process. Two sessions of one identity on different replicas
+// are not detected here; each replica sees only its own.
 export class SessionRegistry {
   private readonly byHost = new Map<string, AgentSession>();
 

@@ -34,7 +34,7 @@ export interface SessionHost {
   recordHealth(session: AgentSession, health: Health): Promise<void>;
   /** Reports whether the session's agent certificate is still active and its host exists. */
   isAuthorized(session: AgentSession): Promise<boolean>;
-  /** Called once after hello was accepted (registers the session for pushes). */
+  /** Called once after hello was accepted: registers the session and queues its first sync. */
   sessionReady(session: AgentSession): Promise<void>;
   sessionClosed(session: AgentSession, reason: string): void;
 }
@@ -52,6 +52,8 @@ export class AgentSession {
   private knownBundleHash: string | null = null;
   private readonly sentBundles = new Map<number, string>();
   private readonly csrRequests = new Map<string, LeafNeed>();
+  /** Requests whose CSR is being signed; a second csr for one of them is rejected. */
+  private readonly csrIssuing = new Set<string>();
   /** The only queued bundle: a newer one replaces it, because only the latest matters. */
   private queuedBundle: Bundle | null = null;
   private writing = false;
@@ -278,8 +280,9 @@ export class AgentSession {
       "agent session started",
     );
 
+    // The first sync goes through the gateway's bounded push queue like every other, so a
+    // reconnect storm of thousands of agents cannot open thousands of builds at once.
     await this.host.sessionReady(this);
-    await this.sync();
   }
 
   private async onAck(ack: Extract<AgentMessage, { type: "ack" }>): Promise<void> {
@@ -303,12 +306,13 @@ export class AgentSession {
 
   private async onCsr(csr: Extract<AgentMessage, { type: "csr" }>): Promise<void> {
     const reason = this.csrRequests.get(csr.requestId);
-    if (reason === undefined) {
+    if (reason === undefined || this.csrIssuing.has(csr.requestId)) {
       this.fail("unknown-csr-request", `csr for request ${csr.requestId} which this session never sent`);
       return;
     }
     // The request stays outstanding until the leaf is stored, so that a leaf check
     // running meanwhile does not request a second CSR.
+    this.csrIssuing.add(csr.requestId);
     try {
       await this.host.issueTunnelLeaf(this.hostId, csr.csrPem);
       this.csrRequests.delete(csr.requestId);
@@ -316,6 +320,8 @@ export class AgentSession {
       this.log.warn({ err: error, requestId: csr.requestId }, "tunnel CSR rejected");
       this.fail("csr-rejected", `tunnel CSR rejected: ${(error as Error).message}`);
       return;
+    } finally {
+      this.csrIssuing.delete(csr.requestId);
     }
 
     this.log.info({ requestId: csr.requestId, reason }, "tunnel leaf issued");

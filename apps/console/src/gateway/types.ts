@@ -84,7 +84,10 @@ export interface GatewayOptions {
   heartbeatWriteIntervalMs?: number;
   /** Time an agent has to send hello after connecting, in ms (default 10 s). */
   helloTimeoutMs?: number;
-  /** Hosts whose bundles are recomputed concurrently after a change (default 32). */
+  /**
+   * Hosts whose bundles are built concurrently (default 8). Keep it below the Prisma
+   * connection pool size: every build holds one connection.
+   */
   pushConcurrency?: number;
 }
 
