@@ -1,5 +1,5 @@
 "use client";
-// Copies a text to the clipboard and says so for two seconds.
+// Copies a text to the clipboard and shows "Copied" for two seconds.
 import { useEffect, useState } from "react";
 import { useT } from "../i18n";
 

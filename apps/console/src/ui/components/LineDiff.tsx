@@ -1,6 +1,8 @@
 "use client";
 // Shows a rendered configuration as a line diff against the applied one.
-import { diffLines } from "../lib/diff";
+import { type DiffLine, diffLines } from "../lib/diff";
+
+const MARKS: Record<DiffLine["kind"], string> = { added: "+ ", removed: "- ", same: "  " };
 
 export function LineDiff({ before, after }: { before: string; after: string }) {
   const lines = diffLines(before, after);
@@ -10,7 +12,7 @@ export function LineDiff({ before, after }: { before: string; after: string }) {
         // Lines repeat, so the position is the only stable key.
         // biome-ignore lint/suspicious/noArrayIndexKey: diff lines have no identity of their own
         <span key={index} className={`diff-${line.kind}`}>
-          {line.kind === "added" ? "+ " : line.kind === "removed" ? "- " : "  "}
+          {MARKS[line.kind]}
           {line.text}
           {"\n"}
         </span>

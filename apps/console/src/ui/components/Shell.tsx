@@ -33,7 +33,7 @@ export function Shell({ children }: { children: ReactNode }) {
   const pathname = usePathname();
   const queryClient = useQueryClient();
   const [menuOpen, setMenuOpen] = useState(false);
-  // status never fails for a signed-out browser, so no 401 reaches the console log.
+  // auth.status is a public procedure, so a signed-out browser gets no 401 in its console.
   const status = useQuery(trpc.auth.status.queryOptions());
   const me = useQuery(trpc.auth.me.queryOptions(undefined, { enabled: status.data?.authenticated === true }));
   const logout = useMutation(

@@ -9,7 +9,7 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
   const t = useT();
   if (!error) return null;
   const problem = describeError(error);
-  // A single issue is often the whole message; list only what the message does not say.
+  // A single issue is often the whole message, so only issues that add to it are listed.
   const details = problem.fields.filter(
     (field) => issueLine(field) !== problem.message && field.message !== problem.message,
   );

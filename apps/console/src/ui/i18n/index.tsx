@@ -1,7 +1,7 @@
 "use client";
-// Locale state of the console: the provider holds the active locale (first read from the
-// `tf_locale` cookie on the server, so the first render already matches), `useT` returns
-// the translate function, and switching writes the cookie for the next page load.
+// Locale state of the console. The provider stores the active locale, which the root
+// layout first reads from the `tf_locale` cookie so that the server render already matches.
+// `useT` returns the translate function, and switching writes the cookie for the next load.
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from "react";
 import { type Dictionary, en, type MessageKey } from "./en";
 import { LOCALE_COOKIE, LOCALES, type Locale } from "./locales";

@@ -1,6 +1,6 @@
 // Line diff for the host page: rendered configuration against the applied generation.
-// Longest common subsequence over lines; configs are a few hundred lines, so the
-// quadratic table stays small (NOTE: about 1,000 x 1,000 lines is the practical limit).
+// It takes the longest common subsequence of lines, whose table grows with the product
+// of both line counts. NOTE: fine for configs of a few hundred lines; untested beyond that.
 
 export type DiffLine = { kind: "same" | "added" | "removed"; text: string };
 

@@ -182,7 +182,7 @@ function toInput(values: FormValues) {
   };
 }
 
-/** The form around the fields: title, error box and the submit and cancel buttons. */
+/** Renders the cluster fields with the title, the error box and the submit and cancel buttons. */
 function ClusterFormFrame({
   title,
   submitLabel,
