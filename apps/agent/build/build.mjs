@@ -8,7 +8,7 @@
 // The output is reproducible: esbuild writes no timestamps, module paths in its comments
 // are relative to the repository root, and the version comes from apps/agent/package.json.
 import { createHash } from "node:crypto";
-import { chmodSync, readFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -64,16 +64,27 @@ export async function buildAgentBundle({ outfile = AGENT_BUNDLE_PATH, minify = f
     keepNames: true,
     minify,
     legalComments: "eof",
-    charset: "utf8",
+    // ASCII output: V8 keeps an all-ASCII source as a one-byte string, half the memory of
+    // the two-byte string it needs for any other text (about 2 MiB less RSS here).
+    charset: "ascii",
     // ws loads these native accelerators inside try/catch and works without them.
     external: ["bufferutil", "utf-8-validate"],
     logLevel: "warning",
-    write: true,
+    write: false,
   });
   if (result.errors.length > 0) {
     throw new Error(`esbuild failed: ${result.errors.map((error) => error.text).join("; ")}`);
   }
 
+  // With charset "ascii", esbuild escapes every non-ASCII character in code, so any that
+  // remain are in comments (of bundled packages, licence notices). One of them would make
+  // V8 hold the whole source as a two-byte string: they become \u{...} text.
+  const text = result.outputFiles[0].text.replace(
+    /[\u0080-\u{10ffff}]/gu,
+    (character) => `\\u{${character.codePointAt(0).toString(16)}}`,
+  );
+  mkdirSync(dirname(outfile), { recursive: true });
+  writeFileSync(outfile, text, { mode: 0o755 });
   chmodSync(outfile, 0o755);
   const bytes = readFileSync(outfile);
   return {

@@ -65,6 +65,12 @@ describe("agent bundle", () => {
     expect(second.size).toBe(bundle.size);
   });
 
+  it("is ASCII only", () => {
+    const bytes = readFileSync(bundle.path);
+    const firstNonAscii = bytes.findIndex((byte) => byte > 0x7f);
+    expect(firstNonAscii).toBe(-1);
+  });
+
   it("contains no absolute path of the build machine", () => {
     const text = readFileSync(bundle.path, "utf8");
     expect(text).not.toContain(workDir);
