@@ -12,7 +12,9 @@
 #
 # Environment:
 #   TUNNELFLEET_PREFIX   install under this directory instead of / (for tests); the
-#                        agent is then never registered with systemd
+#                        agent is then registered with systemd only when
+#   TUNNELFLEET_SYSTEMD_RUN_DIR  names a directory that exists (tests point it at a temp
+#                        dir and put a stand-in systemctl on PATH)
 set -eu
 
 SERVER='@@SERVER_URL@@'
@@ -24,6 +26,13 @@ AGENT_FILE="$LIB_DIR/tunnelfleet-agent.mjs"
 AGENT_LINK="$BIN_DIR/tunnelfleet-agent"
 STATE_DIR="$PREFIX/etc/tunnelfleet"
 RUN_DIR="$PREFIX/run/tunnelfleet"
+UNIT_DIR="$PREFIX/etc/systemd/system"
+# systemd is running when this directory exists (what sd_booted checks).
+if [ -n "$PREFIX" ]; then
+  SYSTEMD_RUN_DIR="${TUNNELFLEET_SYSTEMD_RUN_DIR:-}"
+else
+  SYSTEMD_RUN_DIR="/run/systemd/system"
+fi
 MINIMUM_NODE_MAJOR=20
 
 TOKEN=""
@@ -206,8 +215,8 @@ agent_pid() {
 
 if [ "$START_MODE" = "none" ]; then
   say "not starting the agent (--no-start); start it with: $RUN_COMMAND"
-elif [ -z "$PREFIX" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-  "$AGENT_LINK" install-service --state-dir "$STATE_DIR" --run-dir "$RUN_DIR"
+elif [ -n "$SYSTEMD_RUN_DIR" ] && [ -d "$SYSTEMD_RUN_DIR" ] && command -v systemctl >/dev/null 2>&1; then
+  "$AGENT_LINK" install-service --state-dir "$STATE_DIR" --run-dir "$RUN_DIR" --unit-dir "$UNIT_DIR"
   systemctl daemon-reload
   systemctl enable --now tunnelfleet-agent
   if [ "$CHANGED" -eq 1 ]; then systemctl restart tunnelfleet-agent; fi

@@ -39,11 +39,17 @@ const cleanups: (() => Promise<void> | void)[] = [];
 const SYSTEM_PATH = `${dirname(process.execPath)}:/usr/sbin:/usr/bin:/sbin:/bin`;
 
 /** Runs a join command with a PATH that reaches Node.js and the system tools, not the repository. */
-async function runLine(line: string, prefix: string, path = SYSTEM_PATH): Promise<RunResult> {
+async function runLine(
+  line: string,
+  prefix: string,
+  path = SYSTEM_PATH,
+  extraEnv: Record<string, string> = {},
+): Promise<RunResult> {
   try {
     const { stdout, stderr } = await execFileAsync("sh", ["-c", line], {
       cwd: prefix,
       env: {
+        ...extraEnv,
         PATH: path,
         HOME: prefix,
         TUNNELFLEET_PREFIX: prefix,
@@ -165,6 +171,37 @@ describe.skipIf(!isRoot)("join command on loopback", () => {
     expect(server.requests).toContain("GET /v1/agent/tunnelfleet-agent.js");
     expect(server.enrolments).toHaveLength(0);
     expect(readdirSync(prefix)).toEqual([]);
+  });
+
+  it("registers the agent with systemd", async () => {
+    const server = await startServer(built.artefact);
+    const prefix = newPrefix();
+    const systemdRunDir = mkdtempSync(join(tmpdir(), "tunnelfleet-systemd-"));
+    cleanups.push(() => rmSync(systemdRunDir, { recursive: true, force: true }));
+    const systemctlLog = join(systemdRunDir, "systemctl.log");
+    const path = toolPath([], { systemctl: `printf '%s\\n' "$*" >> ${systemctlLog}` });
+    const line = renderJoinCommand({ serverUrl: server.url, token: TOKEN, caHash: server.caHash });
+
+    const result = await runLine(line, prefix, path, { TUNNELFLEET_SYSTEMD_RUN_DIR: systemdRunDir });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("agent service tunnelfleet-agent is enabled and running");
+
+    // NOTE: the bundled agent's install-service still writes <bundle dir>/../bin/... as the
+    // program, which exists only in a checkout; this checks the arguments, not that path.
+    const unit = readFileSync(join(prefix, "etc/systemd/system/tunnelfleet-agent.service"), "utf8");
+    expect(unit).toMatch(
+      new RegExp(
+        `^ExecStart=.* run --state-dir ${prefix}/etc/tunnelfleet --run-dir ${prefix}/run/tunnelfleet$`,
+        "m",
+      ),
+    );
+    expect(readFileSync(systemctlLog, "utf8").split("\n")).toEqual([
+      "daemon-reload",
+      "enable --now tunnelfleet-agent",
+      "restart tunnelfleet-agent",
+      "",
+    ]);
   });
 
   it("stops when stunnel is missing", async () => {
