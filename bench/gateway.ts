@@ -1,13 +1,13 @@
 // Benchmark of the agent gateway: N simulated agents (in a child process) hold mutual-TLS
 // WebSocket sessions to one in-process gateway on 127.0.0.1, backed by an embedded
 // PostgreSQL. One transaction changes the TLS policy of every cluster, which changes every
-// host's bundle; the benchmark prints the time from that change until each agent acked
-// its new bundle (p50, p99, max), the gateway's event-loop delay meanwhile, and the
-// gateway process's resident memory per idle connected agent (measured over the second
-// half of the agents, so one-time warm-up is not counted).
-// Each count runs twice: with the control plane's real bundle builder ("real"), and with
-// a builder that reuses each host's first real bundle and only re-hashes it ("cached"),
-// which isolates the gateway's own fan-out cost from bundle rendering.
+// host's bundle. The benchmark prints the time from that change until each agent acked
+// its new bundle (p50, p99, max) and the gateway's event-loop delay meanwhile. It also
+// prints the gateway process's resident memory per idle connected agent, measured over
+// the second half of the agents so that one-time warm-up is not counted.
+// A count runs with the control plane's real bundle builder ("real") and with a builder
+// that reuses each host's first real bundle and only re-hashes it ("cached"). The cached
+// run isolates the gateway's own fan-out cost from bundle rendering.
 // Run: npx tsx bench/gateway.ts [--agents 1000,5000] [--builder real,cached]. Without
 // --builder, counts up to 1,000 run both builders and larger ones the cached one only.
 // Prints figures only; exits 0 whatever they are.
@@ -52,8 +52,8 @@ const ACK_BUDGET_MS = 2000;
 const ACK_BUDGET_AGENTS = 1000;
 const RSS_BUDGET_KIB = 64;
 /**
- * Largest count run with the real builder by default: it renders each bundle from the
- * whole stored topology (about 55 ms per host at 200 hosts on the 2-core bench machine),
+ * Largest count run with the real builder by default. That builder renders each bundle
+ * from the whole stored topology, about 55 ms per host at 200 hosts on a 2-core machine,
  * so 5,000 agents would take tens of minutes per pass. Pass --builder real to force it.
  */
 const REAL_BUILDER_DEFAULT_MAX = 1000;
@@ -77,9 +77,9 @@ function buildersFor(count: number): BuilderMode[] {
 }
 
 /**
- * Wraps the real services: each host's first bundle comes from the real builder; later
- * builds reuse it with the current generation and TLS minimum and a fresh hash, the cost
- * of one query and one hash.
+ * Wraps the real services. Each host's first bundle comes from the real builder. Later
+ * builds reuse it with the current generation, TLS minimum and a fresh hash, so a build
+ * costs one query and one hash.
  */
 function cachedBuilder(real: GatewayServices, deps: ServiceDeps, tls: { current: "TLSv1.2" | "TLSv1.3" }) {
   const cache = new Map<string, HostBundle>();

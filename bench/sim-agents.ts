@@ -1,7 +1,7 @@
 // Child process of bench/gateway.ts: runs many simulated agents (the tests' SimAgent in
 // lightweight mode) so the gateway's process measures only its own memory and event loop.
 // Protocol over IPC: the parent sends "start" with every agent's certificate, then
-// "connect" for a range of agents; this process replies "connected" once each agent of the
+// "connect" for a range of agents. This process replies "connected" once each agent of the
 // range applied its first bundle. After "mark" it collects each agent's next ack time and
 // sends them with "done" when every agent has acked.
 

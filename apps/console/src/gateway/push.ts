@@ -1,8 +1,8 @@
 // Fan-out of changes to the sessions of this process. Changed hosts are collected in a
-// set (a host changed twice before its turn is synced once), then processed in batches:
-// one query re-checks the batch's agent certificates, then the batch's bundles are
-// rebuilt with bounded concurrency, and the next batch starts from setImmediate so that a
-// change to thousands of hosts never blocks the event loop for long.
+// map, so a host changed twice before its turn is synced once. They are processed in
+// batches: one query re-checks the batch's agent certificates, and then the batch's
+// bundles are rebuilt with bounded concurrency. The next batch starts from setImmediate,
+// so a change to thousands of hosts never blocks the event loop for long.
 
 import type { Logger } from "pino";
 

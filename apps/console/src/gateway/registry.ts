@@ -5,7 +5,7 @@
 import type { AgentSession } from "./session";
 
 // NOTE: the registry is per process. Two sessions of one identity on different replicas
-// are not detected here; each replica sees only its own.
+// are not detected, because each replica checks only its own sessions.
 export class SessionRegistry {
   private readonly byHost = new Map<string, AgentSession>();
 

@@ -86,7 +86,7 @@ export interface GatewayOptions {
   helloTimeoutMs?: number;
   /**
    * Hosts whose bundles are built concurrently (default 8). Keep it below the Prisma
-   * connection pool size: every build holds one connection.
+   * connection pool size, because every build uses one connection.
    */
   pushConcurrency?: number;
 }
