@@ -146,6 +146,22 @@ describe("clusters router", () => {
     expect(await rowCounts(harness)).toEqual(before);
   });
 
+  it("rejects a host in a second cluster", async () => {
+    const api = callerFor(harness, operator);
+    const first = await api.clusters.create({ name: "one-cluster-a", preset: "redis" });
+    const second = await api.clusters.create({ name: "one-cluster-b", preset: "postgres" });
+    const member = await api.members.add({ clusterId: first.id, hostName: "shared-1", address: "10.71.0.1" });
+    const before = await rowCounts(harness);
+
+    const error = await rejection(
+      api.members.add({ clusterId: second.id, hostId: member.hostId, address: "10.71.0.1" }),
+    );
+
+    expect(error.code).toBe("CONFLICT");
+    expect(error.message).toContain("one-cluster-a");
+    expect(await rowCounts(harness)).toEqual(before);
+  });
+
   it("viewer cannot create, update or delete", async () => {
     const api = callerFor(harness, viewer);
     const target = await callerFor(harness, operator).clusters.create({

@@ -146,8 +146,8 @@ function agentActor(host: { id: string; name: string }, sourceAddress: string | 
  * superseded, retiring CAs left without active leaves are retired, and the host (plus
  * the members of a cluster whose CA retired) gets a new generation.
  *
- * NOTE: a host in several clusters with different CAs gets one leaf from the first
- * cluster's CA, which peers that only share a later cluster do not trust.
+ * NOTE: one leaf per host is why membership services keep a host in one cluster
+ * (assertNoOtherCluster); several clusters need one leaf per cluster CA.
  */
 export async function issueTunnelLeaf(
   deps: Pick<ServiceDeps, "prisma" | "masterKey">,

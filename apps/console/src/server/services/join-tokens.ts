@@ -7,7 +7,7 @@ import type { Actor, ServiceDeps } from "./context";
 import { AuthenticationError, ConflictError, InputError, NotFoundError } from "./errors";
 import { gatewayCaHash } from "./gateway-pki";
 import { checkHostName, createHostInTx } from "./hosts";
-import { canonicalAddress } from "./members";
+import { assertNoOtherCluster, canonicalAddress } from "./members";
 import { checkTopology, memberHostIds } from "./topology";
 import { type CreatedJoinTokenView, iso, type JoinTokenView } from "./views";
 
@@ -215,6 +215,7 @@ export async function redeemJoinToken(
           where: { clusterId_hostId: { clusterId: token.clusterId, hostId: host.id } },
         });
         if (!member) {
+          await assertNoOtherCluster(tx, host, token.clusterId, "hostName");
           await tx.membership.create({
             data: { clusterId: token.clusterId, hostId: host.id, address: token.address },
           });

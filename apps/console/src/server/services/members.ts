@@ -1,6 +1,7 @@
 // Cluster membership: adding an existing host or a new one by name, with the address the
 // application uses for it, and removing a host from a cluster.
 import { validateAddress } from "@tunnelfleet/mesh";
+import type { Tx } from "../db";
 import { runChange } from "./change";
 import type { Actor, ServiceDeps } from "./context";
 import { ConflictError, InputError, NotFoundError } from "./errors";
@@ -19,6 +20,35 @@ export function canonicalAddress(field: string, address: string): string {
   const check = validateAddress(field, address);
   if (!check.ok) throw new InputError(check.issue.message, [check.issue]);
   return check.address;
+}
+
+/**
+ * Throws ConflictError when the host is already a member of a cluster other than
+ * `clusterId`. Each cluster has its own CA and a host gets one tunnel leaf, signed by one
+ * cluster's CA, so a host in two clusters would be untrusted by the second cluster's
+ * peers, and one shared CAfile would let members of either cluster pass as peers of the
+ * other.
+ * NOTE: the planner and renderers support several clusters per host (per-cluster
+ * credential paths); lifting this check needs one leaf per cluster CA in the bundle.
+ */
+export async function assertNoOtherCluster(
+  tx: Tx,
+  host: { id: string; name: string },
+  clusterId: string,
+  field: string,
+): Promise<void> {
+  const other = await tx.membership.findFirst({
+    where: { hostId: host.id, clusterId: { not: clusterId } },
+    select: { cluster: { select: { name: true } } },
+  });
+  if (!other) return;
+
+  const message =
+    `host ${host.name} is already a member of cluster ${other.cluster.name}; ` +
+    "a host can belong to one cluster at a time: remove it from that cluster first or use another host";
+  throw new ConflictError(message, [
+    { field, value: host.id, message: `is a member of ${other.cluster.name}` },
+  ]);
 }
 
 /**
@@ -56,6 +86,12 @@ export async function addMember(deps: ServiceDeps, actor: Actor, input: AddMembe
           { field: "hostId", value: host.id, message: "is already a member" },
         ]);
       }
+      await assertNoOtherCluster(
+        tx,
+        host,
+        input.clusterId,
+        input.hostId !== undefined ? "hostId" : "hostName",
+      );
       const sameAddress = await tx.membership.findUnique({
         where: { clusterId_address: { clusterId: input.clusterId, address } },
       });
