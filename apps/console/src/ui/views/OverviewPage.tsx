@@ -110,7 +110,7 @@ export function OverviewPage() {
         </section>
       )}
 
-      <div className="grid-2">
+      <div>
         <section className="panel">
           <h2>{t("overview.expiringSoonest")}</h2>
           {certificates.error ? (
