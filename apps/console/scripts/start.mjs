@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: builds the Next.js UI when .next is missing or older than its sources,
-// then runs server.ts in production mode. The data directory defaults to .tunnelfleet
-// in the folder npm was started from.
+// builds the agent bundle, then runs server.ts in production mode. The data directory
+// defaults to .tunnelfleet in the folder npm was started from.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -51,6 +51,18 @@ if (process.env.TUNNELFLEET_UI !== "off" && !buildIsCurrent()) {
     );
     process.exit(build.status ?? 1);
   }
+}
+
+// The agent bundle the gateway serves to nodes. It is rebuilt on every start because that
+// takes a few seconds and the same sources give the same bytes, so it is never stale.
+console.log("tunnelfleet: building the agent bundle (npm run build:agent)...");
+const agentBuild = spawnSync(process.execPath, [join(repoDir, "apps", "agent", "build", "build.mjs")], {
+  stdio: "inherit",
+  env,
+});
+if (agentBuild.status !== 0) {
+  console.error("tunnelfleet: building the agent bundle failed; fix the error above and start again");
+  process.exit(agentBuild.status ?? 1);
 }
 
 const server = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
