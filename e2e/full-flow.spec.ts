@@ -28,6 +28,8 @@ let consoleUrl = "";
 let page: Page;
 let errors: ConsoleErrors;
 let clusterUrl = "";
+/** Inbound TLS ports of the cluster, as its form showed them. */
+let tunnelPorts: number[] = [];
 
 test.beforeAll(async ({ browser }) => {
   test.setTimeout(300_000);
@@ -66,6 +68,8 @@ test("creates a strict Redis cluster", async () => {
   await expect(page.getByLabel("Protected ports")).toHaveValue("6379, 16379");
   await page.getByLabel("Name").fill(CLUSTER);
   await page.getByLabel("Strict mode").check();
+  const base = Number(await page.getByLabel("Inbound TLS port base").inputValue());
+  tunnelPorts = [base, base + 1];
   await page.getByRole("button", { name: "Create" }).click();
 
   await expect(page.getByRole("heading", { name: CLUSTER })).toBeVisible();
@@ -119,7 +123,7 @@ test("a capture on the wire shows only TLS while Redis replicates", async () => 
   test.setTimeout(240_000);
   await stack.startCapture(stack.primary);
   await stack.startReplication();
-  const { report } = await stack.proveNoPlaintext([19_200, 19_201]);
+  const { report } = await stack.proveNoPlaintext(tunnelPorts);
 
   expect(report.problems).toEqual([]);
   expect(report.tlsStreams).toBeGreaterThan(0);
