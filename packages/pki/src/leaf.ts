@@ -115,7 +115,10 @@ export async function issueLeaf(options: IssueLeafOptions): Promise<IssuedLeaf> 
     );
   }
 
-  const { verified: csr, spki: publicKey } = checkCsr(options.csrPem);
+  const { verified: csr, spki } = checkCsr(options.csrPem);
+  // A copy on a plain ArrayBuffer: with the DOM library in scope the x509 typings reject a
+  // Buffer, whose backing store may be a SharedArrayBuffer.
+  const publicKey = new Uint8Array(spki);
 
   const notBefore = new Date(now.getTime() - CLOCK_SKEW_BACKDATE_MS);
   const notAfter = new Date(
