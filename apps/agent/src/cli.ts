@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join as joinPath, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
+import agentPackage from "../package.json" with { type: "json" };
 import { type Agent, createAgent } from "./agent";
 import type { AgentBundle } from "./apply/applier";
 import { startDriftWatch } from "./drift";
@@ -19,7 +20,8 @@ import { formatStatus, readStatus } from "./status";
 import { detectStunnelVersion } from "./stunnel/version";
 import { uninstall } from "./uninstall";
 
-const AGENT_VERSION = "0.1.0";
+/** Version from apps/agent/package.json; the bundle build embeds it. */
+const AGENT_VERSION: string = agentPackage.version;
 
 function positiveSeconds(value: string): number {
   const seconds = Number(value);
@@ -182,7 +184,12 @@ withCommonOptions(program.command("install-service"))
   .option("--unit-dir <dir>", "directory of the unit file", "/etc/systemd/system")
   .action(async (options: CommonOptions & { unitDir: string }) => {
     const agent = agentFor(options);
-    const binPath = fileURLToPath(new URL("../bin/tunnelfleet-agent.mjs", import.meta.url));
+    // From a checkout the sources run through bin/ (tsx); the single-file bundle of
+    // `npm run build:agent`, as the install script installs it, runs itself.
+    const selfPath = fileURLToPath(import.meta.url);
+    const binPath = selfPath.endsWith(".ts")
+      ? fileURLToPath(new URL("../bin/tunnelfleet-agent.mjs", import.meta.url))
+      : selfPath;
     const unit = renderServiceUnit({
       command: [process.execPath, binPath],
       stateDir: resolve(options.stateDir),

@@ -78,6 +78,15 @@ describe("agent bundle", () => {
   });
 });
 
+describe("agent bundle install-service", () => {
+  it("writes a unit that runs the bundle itself", async () => {
+    const unitDir = join(workDir, "units");
+    await runAgent(["install-service", "--unit-dir", unitDir, "--state-dir", "/etc/tf", "--run-dir", "/run/tf"]);
+    const unit = readFileSync(join(unitDir, "tunnelfleet-agent.service"), "utf8");
+    expect(unit).toContain(`\nExecStart=${process.execPath} ${installed} run --state-dir /etc/tf --run-dir /run/tf\n`);
+  });
+});
+
 describe("agent bundle join", () => {
   let server: EnrolServer;
 

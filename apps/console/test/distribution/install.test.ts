@@ -187,15 +187,10 @@ describe.skipIf(!isRoot)("join command on loopback", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("agent service tunnelfleet-agent is enabled and running");
 
-    // NOTE: the bundled agent's install-service still writes <bundle dir>/../bin/... as the
-    // program, which exists only in a checkout; this checks the arguments, not that path.
     const unit = readFileSync(join(prefix, "etc/systemd/system/tunnelfleet-agent.service"), "utf8");
-    expect(unit).toMatch(
-      new RegExp(
-        `^ExecStart=.* run --state-dir ${prefix}/etc/tunnelfleet --run-dir ${prefix}/run/tunnelfleet$`,
-        "m",
-      ),
-    );
+    const agentFile = join(prefix, "usr/local/lib/tunnelfleet/tunnelfleet-agent.mjs");
+    const stateOptions = `--state-dir ${prefix}/etc/tunnelfleet --run-dir ${prefix}/run/tunnelfleet`;
+    expect(unit).toContain(`\nExecStart=${process.execPath} ${agentFile} run ${stateOptions}\n`);
     expect(readFileSync(systemctlLog, "utf8").split("\n")).toEqual([
       "daemon-reload",
       "enable --now tunnelfleet-agent",
