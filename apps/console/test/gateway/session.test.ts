@@ -1,8 +1,9 @@
 import { PROTOCOL_VERSION } from "@tunnelfleet/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningGateway } from "../../src/gateway/types";
+import { runChange } from "../../src/server/services/change";
+import { SYSTEM_ACTOR } from "../../src/server/services/context";
 import {
-  addTestMember,
   createHarness,
   createTestCluster,
   createToken,
@@ -183,8 +184,15 @@ describe("gateway session", () => {
     await agent.connect();
     await agent.waitFor(() => agent.messagesOf("bundle").some((bundle) => bundle.leafCertPem !== null));
 
-    const other = await createTestCluster(harness, uniqueName("second"), "zookeeper");
-    await addTestMember(harness, other, identity.hostId, "10.31.0.1");
+    // A host belongs to one cluster; its address there changes, as an operator's edit would.
+    await runChange(harness.db.prisma, SYSTEM_ACTOR, "test.member-address", async (tx) => {
+      await tx.membership.updateMany({ where: { hostId: identity.hostId }, data: { address: "10.31.0.1" } });
+      return {
+        result: null,
+        hostIds: [identity.hostId],
+        audit: { action: "member.update", targetType: "host", targetId: identity.hostId },
+      };
+    });
 
     await agent.waitFor(() =>
       agent.messagesOf("csrRequest").some((request) => request.reason === "membership-changed"),
