@@ -150,6 +150,19 @@ function buildConsole(): void {
   }
 }
 
+/**
+ * True when the agent applied the bundle the control plane wants, even under an older
+ * generation number.
+ * NOTE: the control plane can bump a host's generation without changing its bundle (seen
+ * when a third host joins); the gateway then sends nothing, the agent acks nothing, and
+ * `inSync` stays false although the host runs the desired bundle. Comparing the hashes
+ * keeps the demo from waiting for an ack that never comes.
+ */
+function sameBundle(state: HostState): boolean {
+  const desired = state.desired?.bundleHash;
+  return Boolean(desired) && desired === state.observed?.bundleHash && state.observed?.applyOk === true;
+}
+
 /** Returns a line per host that is not yet in sync, connected and probing every link ok. */
 function unhealthy(states: HostState[], expectedHosts: string[]): string[] {
   const problems: string[] = [];
@@ -160,7 +173,7 @@ function unhealthy(states: HostState[], expectedHosts: string[]): string[] {
     if (!state || !observed) problems.push(`${name}: no report yet`);
     else if (!observed.connected) problems.push(`${name}: agent not connected`);
     else if (observed.applyOk === false) problems.push(`${name}: apply failed: ${observed.applyError}`);
-    else if (!state.inSync) {
+    else if (!state.inSync && !sameBundle(state)) {
       problems.push(
         `${name}: applied generation ${observed.generation ?? "none"}, desired ${state.desired?.generation ?? "none"}`,
       );
@@ -192,7 +205,6 @@ async function main(): Promise<number> {
   );
 
   const stack = new DemoStack();
-  let exitCode = 1;
   let stopping = false;
   let stopped: Promise<void> | undefined;
   const stop = (code: number) => {
@@ -321,7 +333,7 @@ async function main(): Promise<number> {
     console.log(`
 Proof: the canary ${proof.key} was written on redis-primary and read on both replicas.
   Capture on redis-primary's veth: ${report.packets} packets, ${report.tcpSegments} TCP segments,
-  ${report.tlsStreams} streams on tunnel ports ${tunnelPorts.join(", ")} checked from their first byte: ${report.tlsRecords} TLS records,
+  ${report.tlsStreams} stream directions on tunnel ports ${tunnelPorts.join(", ")} checked from their first byte: ${report.tlsRecords} TLS records,
   no canary bytes, no segment on app ports 6379/16379.
 
 Console:  ${controlPlane.consoleUrl}
@@ -329,10 +341,7 @@ User:     admin
 Password: ${adminPassword}   (generated for this run, shown once)
 Gateway:  ${controlPlane.gatewayUrl} (inside the demo's namespaces)`);
 
-    if (!options.wait) {
-      exitCode = 0;
-      return exitCode;
-    }
+    if (!options.wait) return 0;
     console.log(
       `\nThe cluster ${CLUSTER_NAME} is green in the console. Press Ctrl-C to stop and remove everything.`,
     );
@@ -345,7 +354,7 @@ Gateway:  ${controlPlane.gatewayUrl} (inside the demo's namespaces)`);
       return 130;
     }
     reportFailure(error);
-    return exitCode;
+    return 1;
   } finally {
     if (!stopping) {
       stopping = true;

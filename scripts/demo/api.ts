@@ -27,9 +27,10 @@ export interface HostState {
   hostId: string;
   hostName: string;
   inSync: boolean;
-  desired: { generation: number } | null;
+  desired: { generation: number; bundleHash: string | null } | null;
   observed: {
     generation: number | null;
+    bundleHash: string | null;
     applyOk: boolean | null;
     applyError: string | null;
     connected: boolean;
