@@ -1,11 +1,11 @@
 // npm run demo: the whole product on this machine, as root, in network namespaces.
 //
 // It starts the control plane in a namespace of its own and forwards its console to
-// 127.0.0.1 here, creates three Redis hosts (one primary, two replicas), signs in with a
-// generated admin password, creates a strict Redis cluster and a join token per host
-// through the API, enrols a real agent on each host with the printed join command, waits
-// until every host applied its bundle and every link probe passes, then proves that no
-// plaintext crosses the wire. It keeps running for the operator's browser until Ctrl-C
+// 127.0.0.1 here. It creates three Redis hosts (one primary, two replicas) and signs in
+// with a generated admin password. Through the API it creates a strict Redis cluster and
+// a join token per host, and it enrols a real agent on each host with the printed join
+// command. Once every host applied its bundle and every link probe passes, it proves
+// that no plaintext crosses the wire. It keeps running for the operator's browser until Ctrl-C
 // (or exits after the proof with --no-wait) and always removes everything it created.
 //
 // Usage: npm run demo -- [--no-wait] [--port 3000]
@@ -69,7 +69,7 @@ function fail(message: string): never {
 
 interface Step {
   title: string;
-  /** What the operator can do when this step fails. */
+  /** The operator's next action when this step fails. */
   fix: string;
 }
 
@@ -154,9 +154,9 @@ function buildConsole(): void {
  * True when the agent applied the bundle the control plane wants, even under an older
  * generation number.
  * NOTE: the control plane can bump a host's generation without changing its bundle (seen
- * when a third host joins); the gateway then sends nothing, the agent acks nothing, and
- * `inSync` stays false although the host runs the desired bundle. Comparing the hashes
- * keeps the demo from waiting for an ack that never comes.
+ * when a third host joins). The gateway then sends nothing and the agent acks nothing.
+ * So `inSync` stays false although the host runs the desired bundle, and the demo
+ * compares the hashes instead of waiting for an ack that never comes.
  */
 function sameBundle(state: HostState): boolean {
   const desired = state.desired?.bundleHash;

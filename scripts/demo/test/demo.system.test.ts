@@ -73,9 +73,9 @@ describe.skipIf(!isRoot)("npm run demo -- --no-wait", () => {
   });
 
   it("names the failed step and its fix, and still removes everything", async () => {
-    const taken = createServer();
-    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", () => resolve()));
-    const port = (taken.address() as AddressInfo).port;
+    const occupied = createServer();
+    await new Promise<void>((resolve) => occupied.listen(0, "127.0.0.1", () => resolve()));
+    const port = (occupied.address() as AddressInfo).port;
     try {
       const { code, output } = await runDemo(["--port", String(port)], 600_000);
 
@@ -88,7 +88,7 @@ describe.skipIf(!isRoot)("npm run demo -- --no-wait", () => {
       expect(output).not.toContain("[ 6/11]");
       expectNothingLeft(output);
     } finally {
-      taken.close();
+      occupied.close();
     }
   });
 });
