@@ -1,5 +1,7 @@
 // A stand-in for the gateway's enrolment endpoints on 127.0.0.1, for testing the bundled
 // agent's `join`: serves GET /v1/ca and signs the CSR of POST /v1/enrol with a test CA.
+// The console's distribution tests mount their routes on it too.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createCa, createCsr, exportPrivateKeyPem, generateKeyPair, issueLeaf, spkiHash } from "@tunnelfleet/pki";
@@ -11,6 +13,10 @@ export interface EnrolServer {
   caHash: string;
   /** Enrolment requests received, in order. */
   requests: EnrolRequest[];
+  /** "METHOD path" of every HTTP request, in order. */
+  log: string[];
+  /** Sets a handler tried before the enrolment routes; it returns true when it responded. */
+  setExtraRoutes(handler: (request: IncomingMessage, response: ServerResponse) => boolean): void;
   close(): Promise<void>;
 }
 
@@ -29,9 +35,14 @@ export async function startEnrolServer(): Promise<EnrolServer> {
   });
 
   const requests: EnrolRequest[] = [];
+  const log: string[] = [];
+  let extraRoutes: (request: IncomingMessage, response: ServerResponse) => boolean = () => false;
   const server: Server = createServer(
     { cert: serverLeaf.certPem, key: await exportPrivateKeyPem(serverKeys.privateKey) },
     (request, response) => {
+      log.push(`${request.method} ${request.url}`);
+      if (extraRoutes(request, response)) return;
+
       const reply = (status: number, body: unknown) => {
         response.writeHead(status, { "content-type": "application/json" });
         response.end(JSON.stringify(body));
@@ -78,6 +89,10 @@ export async function startEnrolServer(): Promise<EnrolServer> {
     caPem: ca.certPem,
     caHash: spkiHash(ca.certPem),
     requests,
+    log,
+    setExtraRoutes: (handler) => {
+      extraRoutes = handler;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
