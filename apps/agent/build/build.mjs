@@ -8,7 +8,7 @@
 // The output is reproducible: esbuild writes no timestamps, module paths in its comments
 // are relative to the repository root, and the version comes from apps/agent/package.json.
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -83,9 +83,13 @@ export async function buildAgentBundle({ outfile = AGENT_BUNDLE_PATH, minify = f
     /[\u0080-\u{10ffff}]/gu,
     (character) => `\\u{${character.codePointAt(0).toString(16)}}`,
   );
+  // Written to a temp name and renamed, so a console reading the bundle while another
+  // process rebuilds it never sees half a file.
   mkdirSync(dirname(outfile), { recursive: true });
-  writeFileSync(outfile, text, { mode: 0o755 });
-  chmodSync(outfile, 0o755);
+  const partial = `${outfile}.${process.pid}.tmp`;
+  writeFileSync(partial, text, { mode: 0o755 });
+  chmodSync(partial, 0o755);
+  renameSync(partial, outfile);
   const bytes = readFileSync(outfile);
   return {
     path: outfile,
