@@ -4,6 +4,6 @@ import { defineConfig } from "vitest/config";
 // (for example to raise timeouts for tests that start PostgreSQL or stunnel).
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/*"],
+    projects: ["packages/*", "apps/*", "scripts/demo"],
   },
 });

@@ -8,7 +8,11 @@ import { buildHostBundle } from "../../src/server/services/bundle";
 import { issueAgentCertificate, issueTunnelLeaf } from "../../src/server/services/certificates";
 import type { Actor } from "../../src/server/services/context";
 import { redeemJoinToken } from "../../src/server/services/join-tokens";
-import { callerFor, createUserActor, generations, type Harness, rowCounts, startHarness } from "./harness";
+import {
+  callerFor,
+  clusterWithMembers,
+  createUserActor,
+  newTunnelCsr, generations, type Harness, rowCounts, startHarness } from "./harness";
 
 let harness: Harness;
 let operator: Actor;
@@ -35,29 +39,14 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   return (error as TRPCError).code;
 }
 
-function newCsr(commonName: string): Promise<string> {
-  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-  return createCsr({ commonName, keyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString() });
-}
 
-async function clusterWithMembers(name: string, addresses: string[]) {
-  const api = callerFor(harness, operator);
-  const cluster = await api.clusters.create({ name, preset: "redis" });
-  const hostIds: string[] = [];
-  for (const [index, address] of addresses.entries()) {
-    hostIds.push(
-      (await api.members.add({ clusterId: cluster.id, hostName: `${name}-${index + 1}`, address })).hostId,
-    );
-  }
-  return { cluster, hostIds };
-}
 
 describe("tunnel leaves and bundles", () => {
   it("leaf has IP and DNS SANs and chains", async () => {
-    const { cluster, hostIds } = await clusterWithMembers("leaf", ["10.60.0.1", "10.60.0.2"]);
+    const { cluster, hostIds } = await clusterWithMembers(harness, operator, "leaf", ["10.60.0.1", "10.60.0.2"]);
     const deps = harness.server.services;
 
-    const leaf = await issueTunnelLeaf(deps, hostIds[0]!, await newCsr("leaf-1"));
+    const leaf = await issueTunnelLeaf(deps, hostIds[0]!, await newTunnelCsr("leaf-1"));
     expect(leaf.sans).toEqual(["DNS:leaf-1", "IP:10.60.0.1"]);
     const x509 = new X509Certificate(leaf.certPem);
     expect(x509.subjectAltName).toContain("IP Address:10.60.0.1");
@@ -69,7 +58,7 @@ describe("tunnel leaves and bundles", () => {
     const [ca] = await callerFor(harness, viewer).certificateAuthorities.list({ clusterId: cluster.id });
     expect(await verifyChain(leaf.certPem, ca!.certPem)).toBe(true);
 
-    const second = await issueTunnelLeaf(deps, hostIds[0]!, await newCsr("leaf-1"));
+    const second = await issueTunnelLeaf(deps, hostIds[0]!, await newTunnelCsr("leaf-1"));
     const states = await harness.db.prisma.certificate.findMany({
       where: { hostId: hostIds[0]!, purpose: "tunnel" },
     });
@@ -78,7 +67,7 @@ describe("tunnel leaves and bundles", () => {
   });
 
   it("rejects a malformed CSR naming the field", async () => {
-    const { hostIds } = await clusterWithMembers("badcsr", ["10.61.0.1"]);
+    const { hostIds } = await clusterWithMembers(harness, operator, "badcsr", ["10.61.0.1"]);
     const before = await harness.db.prisma.certificate.count();
     await expect(issueTunnelLeaf(harness.server.services, hostIds[0]!, "not a csr")).rejects.toMatchObject({
       name: "InputError",
@@ -88,7 +77,7 @@ describe("tunnel leaves and bundles", () => {
   });
 
   it("builds a bundle with plan, trust, leaf and CRL, and a stable hash", async () => {
-    const { hostIds } = await clusterWithMembers("bundle", ["10.62.0.1", "10.62.0.2"]);
+    const { hostIds } = await clusterWithMembers(harness, operator, "bundle", ["10.62.0.1", "10.62.0.2"]);
     const deps = harness.server.services;
     const empty = await buildHostBundle(deps.prisma, hostIds[0]!, { masterKey: deps.masterKey });
     expect(empty.leafCertPem).toBeNull();
@@ -102,7 +91,7 @@ describe("tunnel leaves and bundles", () => {
     const allocations = await harness.db.prisma.portAllocation.count({ where: { hostId: hostIds[0]! } });
     expect(allocations).toBe(Object.keys(empty.plan.allocation).length);
 
-    await issueTunnelLeaf(deps, hostIds[0]!, await newCsr("bundle-1"));
+    await issueTunnelLeaf(deps, hostIds[0]!, await newTunnelCsr("bundle-1"));
     const withLeaf = await buildHostBundle(deps.prisma, hostIds[0]!, { masterKey: deps.masterKey });
     expect(withLeaf.leafCertPem).toContain("BEGIN CERTIFICATE");
     expect(withLeaf.bundleHash).not.toBe(empty.bundleHash);
@@ -114,9 +103,9 @@ describe("tunnel leaves and bundles", () => {
   });
 
   it("revocation bumps members and lists the serial in the CRL", async () => {
-    const { hostIds } = await clusterWithMembers("revoke", ["10.63.0.1", "10.63.0.2"]);
+    const { hostIds } = await clusterWithMembers(harness, operator, "revoke", ["10.63.0.1", "10.63.0.2"]);
     const deps = harness.server.services;
-    const leaf = await issueTunnelLeaf(deps, hostIds[1]!, await newCsr("revoke-2"));
+    const leaf = await issueTunnelLeaf(deps, hostIds[1]!, await newTunnelCsr("revoke-2"));
     const before = await generations(harness, hostIds);
 
     const revoked = await callerFor(harness, operator).certificates.revoke({
@@ -155,9 +144,9 @@ describe("tunnel leaves and bundles", () => {
 
 describe("CA rotation and import", () => {
   it("rotation keeps the old CA trusted until leaves move", async () => {
-    const { cluster, hostIds } = await clusterWithMembers("rotate", ["10.64.0.1", "10.64.0.2"]);
+    const { cluster, hostIds } = await clusterWithMembers(harness, operator, "rotate", ["10.64.0.1", "10.64.0.2"]);
     const deps = harness.server.services;
-    await issueTunnelLeaf(deps, hostIds[0]!, await newCsr("rotate-1"));
+    await issueTunnelLeaf(deps, hostIds[0]!, await newTunnelCsr("rotate-1"));
     const api = callerFor(harness, operator);
 
     const fresh = await api.certificateAuthorities.rotate({ clusterId: cluster.id });
@@ -172,7 +161,7 @@ describe("CA rotation and import", () => {
     const pending = await api.certificateAuthorities.finishRotation({ clusterId: cluster.id });
     expect(pending.pending).toEqual([old.id]);
 
-    const moved = await issueTunnelLeaf(deps, hostIds[0]!, await newCsr("rotate-1"));
+    const moved = await issueTunnelLeaf(deps, hostIds[0]!, await newTunnelCsr("rotate-1"));
     expect(moved.caId).toBe(fresh.id);
     const retired = await harness.db.prisma.certificateAuthority.findUniqueOrThrow({ where: { id: old.id } });
     expect(retired.state).toBe("retired");
@@ -181,7 +170,7 @@ describe("CA rotation and import", () => {
   });
 
   it("imports a valid CA and rejects a bad one", async () => {
-    const { cluster } = await clusterWithMembers("import", ["10.65.0.1"]);
+    const { cluster } = await clusterWithMembers(harness, operator, "import", ["10.65.0.1"]);
     const api = callerFor(harness, operator);
     const external = await createCa({ commonName: "Operator CA", keyType: "ecdsa-p256" });
     const imported = await api.certificateAuthorities.import({
@@ -209,7 +198,7 @@ describe("CA rotation and import", () => {
 
 describe("join tokens", () => {
   it("creates, lists, redeems once and revokes", async () => {
-    const { cluster, hostIds } = await clusterWithMembers("join", ["10.66.0.1"]);
+    const { cluster, hostIds } = await clusterWithMembers(harness, operator, "join", ["10.66.0.1"]);
     const api = callerFor(harness, operator);
     const token = await api.joinTokens.create({
       clusterId: cluster.id,
@@ -247,7 +236,7 @@ describe("join tokens", () => {
     const agent = await issueAgentCertificate(
       harness.server.services,
       redeemed.hostId,
-      await newCsr("join-new"),
+      await newTunnelCsr("join-new"),
     );
     expect(await verifyChain(agent.certPem, agent.caCertPem)).toBe(true);
 
@@ -272,9 +261,9 @@ describe("join tokens", () => {
 
 describe("hosts, state, users and audit", () => {
   it("deleting a host bumps only its former peers", async () => {
-    const { cluster, hostIds } = await clusterWithMembers("hostdel", ["10.67.0.1", "10.67.0.2", "10.67.0.3"]);
+    const { cluster, hostIds } = await clusterWithMembers(harness, operator, "hostdel", ["10.67.0.1", "10.67.0.2", "10.67.0.3"]);
     const api = callerFor(harness, operator);
-    const leaf = await issueTunnelLeaf(harness.server.services, hostIds[2]!, await newCsr("hostdel-3"));
+    const leaf = await issueTunnelLeaf(harness.server.services, hostIds[2]!, await newTunnelCsr("hostdel-3"));
     const before = await generations(harness, hostIds);
     await api.hosts.delete({ id: hostIds[2]! });
 
@@ -289,7 +278,7 @@ describe("hosts, state, users and audit", () => {
   });
 
   it("state shows desired against observed", async () => {
-    const { hostIds } = await clusterWithMembers("state", ["10.68.0.1"]);
+    const { hostIds } = await clusterWithMembers(harness, operator, "state", ["10.68.0.1"]);
     const desired = await harness.db.prisma.desiredState.findUniqueOrThrow({
       where: { hostId: hostIds[0]! },
     });
@@ -305,6 +294,25 @@ describe("hosts, state, users and audit", () => {
     const [stale] = await callerFor(harness, viewer).state.list({ hostId: hostIds[0]! });
     expect(stale!.inSync).toBe(false);
     expect(stale!.desired!.generation).toBe(desired.generation + 1);
+  });
+
+  it("state counts a matching bundle hash as in sync", async () => {
+    const { hostIds } = await clusterWithMembers(harness, operator, "statehash", ["10.69.0.1"]);
+    const hostId = hostIds[0]!;
+    const desired = await harness.db.prisma.desiredState.update({
+      where: { hostId },
+      data: { generation: { increment: 1 }, bundleHash: "sha256:same" },
+    });
+    await harness.db.prisma.observedState.create({
+      data: { hostId, generation: desired.generation - 1, bundleHash: "sha256:same", applyOk: true },
+    });
+
+    const [same] = await callerFor(harness, viewer).state.list({ hostId });
+    expect(same!.inSync).toBe(true);
+
+    await harness.db.prisma.observedState.update({ where: { hostId }, data: { bundleHash: "sha256:old" } });
+    const [differs] = await callerFor(harness, viewer).state.list({ hostId });
+    expect(differs!.inSync).toBe(false);
   });
 
   it("users router is admin-only and audited", async () => {

@@ -41,13 +41,17 @@ function observedToView(row: HostWithState["observed"]) {
   };
 }
 
+/**
+ * A host is in sync when its last apply succeeded and it runs the desired generation or a
+ * bundle with the desired bundle hash. A change can bump a host's generation without
+ * changing its bundle (for example a member edit that leaves this host's plan as it was);
+ * the gateway then sends nothing and the agent acks nothing, so the generation alone
+ * would leave the host out of sync for good.
+ */
 function inSync(row: HostWithState): boolean {
-  return (
-    row.desired !== null &&
-    row.observed !== null &&
-    row.observed.generation === row.desired.generation &&
-    row.observed.applyOk === true
-  );
+  if (row.desired === null || row.observed === null || row.observed.applyOk !== true) return false;
+  if (row.observed.generation === row.desired.generation) return true;
+  return row.observed.bundleHash !== null && row.observed.bundleHash === row.desired.bundleHash;
 }
 
 export function hostToView(row: HostWithState): HostView {
