@@ -83,8 +83,10 @@ function buildersFor(count: number): BuilderMode[] {
  */
 function cachedBuilder(real: GatewayServices, deps: ServiceDeps, tls: { current: "TLSv1.2" | "TLSv1.3" }) {
   const cache = new Map<string, HostBundle>();
+  // No batch builder: the gateway then builds host by host through the cached builder.
+  const { buildHostBundles: _batchBuilder, ...perHost } = real;
   return {
-    ...real,
+    ...perHost,
     async buildHostBundle(hostId: string): Promise<HostBundle> {
       let first = cache.get(hostId);
       if (!first) {

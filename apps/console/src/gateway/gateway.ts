@@ -192,10 +192,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     {
       localHostIds: () => registry.all().map((session) => session.hostId),
       closeUnauthorized,
-      syncHost: async (hostId, kind) => {
+      buildBundles: async (hostIds) => {
+        const live = hostIds.filter((id) => registry.get(id)?.hello);
+        if (!services.buildHostBundles || live.length === 0) return new Map();
+        return services.buildHostBundles(live);
+      },
+      syncHost: async (hostId, kind, bundle) => {
         const session = registry.get(hostId);
         if (!session) return;
-        if (kind === "sync") await session.sync();
+        if (kind === "sync") await session.sync(bundle);
         else await session.checkLeaf();
       },
     },

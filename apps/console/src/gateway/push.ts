@@ -1,21 +1,24 @@
 // Fan-out of changes to the sessions of this process. Changed hosts are collected in a
 // map, so a host changed twice before its turn is synced once. They are processed in
-// batches: one query re-checks the batch's agent certificates, and then the batch's
-// bundles are rebuilt with bounded concurrency. The next batch starts from setImmediate,
+// batches: one query re-checks the batch's agent certificates, the batch's bundles are
+// built together, and then they are pushed with bounded concurrency. The next batch starts from setImmediate,
 // so a change to thousands of hosts never blocks the event loop for long.
 
 import type { Logger } from "pino";
+import type { HostBundle } from "./types";
 
 export interface PushTarget {
   /** Hosts with a live session here; others are skipped. */
   localHostIds(): string[];
   /** Closes the sessions among `hostIds` whose agent certificate is no longer active. */
   closeUnauthorized(hostIds: string[]): Promise<void>;
+  /** Builds the bundles of the hosts to sync at once; a host left out is built by syncHost. */
+  buildBundles(hostIds: string[]): Promise<Map<string, HostBundle>>;
   /**
-   * Brings one host's session to the current desired state ("sync"), or only checks
-   * whether its tunnel leaf needs a CSR ("check").
+   * Brings one host's session to the current desired state ("sync"), with `bundle` when
+   * it was built for the batch, or only checks whether its tunnel leaf needs a CSR ("check").
    */
-  syncHost(hostId: string, kind: PushKind): Promise<void>;
+  syncHost(hostId: string, kind: PushKind, bundle?: HostBundle): Promise<void>;
 }
 
 /** "sync" rebuilds the bundle and checks the leaf; "check" checks the leaf only. */
@@ -71,7 +74,8 @@ export class PushScheduler {
 
     try {
       await this.target.closeUnauthorized(batch.map(([id]) => id));
-      await this.syncAll(batch);
+      const bundles = await this.buildBundles(batch);
+      await this.syncAll(batch, bundles);
     } catch (error) {
       this.log.error({ err: error, hosts: batch.length }, "push batch failed");
     }
@@ -90,13 +94,31 @@ export class PushScheduler {
     timer.unref();
   }
 
-  private async syncAll(hostIds: [string, PushKind][]): Promise<void> {
+  /** Builds the batch's bundles; on failure each host falls back to its own build. */
+  private async buildBundles(batch: [string, PushKind][]): Promise<Map<string, HostBundle>> {
+    const syncIds = batch.filter(([, kind]) => kind === "sync").map(([id]) => id);
+    if (syncIds.length === 0) return new Map();
+    try {
+      return await this.target.buildBundles(syncIds);
+    } catch (error) {
+      this.log.error(
+        { err: error, hosts: syncIds.length },
+        "batch bundle build failed; building host by host",
+      );
+      return new Map();
+    }
+  }
+
+  private async syncAll(hostIds: [string, PushKind][], bundles: Map<string, HostBundle>): Promise<void> {
     let next = 0;
     const worker = async () => {
       while (next < hostIds.length && !this.stopped) {
         const [hostId, kind] = hostIds[next++]!;
         try {
-          await this.target.syncHost(hostId, kind);
+          const bundle = bundles.get(hostId);
+          // Pushed once: the map no longer holds it after this host's turn.
+          bundles.delete(hostId);
+          await this.target.syncHost(hostId, kind, bundle);
         } catch (error) {
           this.log.error({ err: error, hostId, retryInMs: RETRY_DELAY_MS }, "bundle push failed");
           this.retryLater(hostId, kind);

@@ -4,7 +4,7 @@
 import { issueLeaf } from "@tunnelfleet/pki";
 import type { PrismaClient, Tx } from "../server/db";
 import { loadSigningAuthority } from "../server/services/authorities";
-import { buildHostBundle } from "../server/services/bundle";
+import { buildHostBundle, buildHostBundles } from "../server/services/bundle";
 import { AGENT_CERT_LIFETIME_DAYS, issueTunnelLeaf } from "../server/services/certificates";
 import { activeGatewayAuthority } from "../server/services/gateway-pki";
 import { tunnelLeafNeed } from "./leaf-need";
@@ -16,6 +16,7 @@ export function createGatewayServices(deps: { prisma: PrismaClient; masterKey: B
 
   return {
     buildHostBundle: (hostId) => buildHostBundle(prisma, hostId, { masterKey }),
+    buildHostBundles: (hostIds) => buildHostBundles(prisma, hostIds, { masterKey }),
 
     async issueTunnelLeaf(hostId, csrPem) {
       await issueTunnelLeaf({ prisma, masterKey }, hostId, csrPem);

@@ -50,6 +50,8 @@ export class AgentSession {
 
   /** Hash the agent has or is about to have: its applied hash, then each bundle sent. */
   private knownBundleHash: string | null = null;
+  /** Highest generation queued in this session; an older prebuilt bundle is not sent. */
+  private queuedGeneration = 0;
   private readonly sentBundles = new Map<number, string>();
   private readonly csrRequests = new Map<string, LeafNeed>();
   /** Requests whose CSR is being signed; a second csr for one of them is rejected. */
@@ -115,8 +117,10 @@ export class AgentSession {
    * Brings the agent to the host's current desired state: sends the bundle when its hash
    * differs from what the agent has, then sends a csrRequest when the tunnel leaf needs one.
    * Concurrent calls coalesce into one more run, so bundles never go out of order.
+   * `prebuilt` is a bundle built for a batch of hosts; it is used only when no newer
+   * generation went out since, and a coalesced run builds afresh.
    */
-  async sync(): Promise<void> {
+  async sync(prebuilt?: HostBundle): Promise<void> {
     if (this.closed || !this.hello) return;
     if (this.syncRunning) {
       this.syncAgain = true;
@@ -124,18 +128,20 @@ export class AgentSession {
     }
 
     this.syncRunning = true;
+    let bundle = prebuilt && prebuilt.generation >= this.queuedGeneration ? prebuilt : undefined;
     try {
       do {
         this.syncAgain = false;
-        await this.syncOnce();
+        await this.syncOnce(bundle);
+        bundle = undefined;
       } while (this.syncAgain && !this.closed);
     } finally {
       this.syncRunning = false;
     }
   }
 
-  private async syncOnce(): Promise<void> {
-    const bundle = await this.host.buildHostBundle(this.hostId);
+  private async syncOnce(prebuilt: HostBundle | undefined): Promise<void> {
+    const bundle = prebuilt ?? (await this.host.buildHostBundle(this.hostId));
     if (this.closed) return;
     if (bundle.bundleHash !== this.knownBundleHash) {
       this.queueBundle(bundle);
@@ -154,6 +160,7 @@ export class AgentSession {
 
   private queueBundle(bundle: HostBundle): void {
     this.knownBundleHash = bundle.bundleHash;
+    this.queuedGeneration = Math.max(this.queuedGeneration, bundle.generation);
     this.queuedBundle = {
       type: "bundle",
       generation: bundle.generation,

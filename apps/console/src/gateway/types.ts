@@ -33,6 +33,11 @@ export interface GatewayServices {
   /** Renders the host's current bundle from the stored topology and certificates. */
   buildHostBundle(hostId: string): Promise<HostBundle>;
   /**
+   * Renders the bundles of many hosts at once (one read of the topology for all). Hosts
+   * that no longer exist are left out. Without it, the gateway builds host by host.
+   */
+  buildHostBundles?(hostIds: string[]): Promise<Map<string, HostBundle>>;
+  /**
    * Signs a CSR for the host's tunnel key with its cluster CA, stores the leaf (older
    * active leaves become superseded) and bumps the host's generation. Throws on a CSR
    * whose key or names are not acceptable.

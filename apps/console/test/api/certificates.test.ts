@@ -1,8 +1,8 @@
 // CAs, certificates, join tokens, bundles, state and the audit log through the services
 // and routers, against a real PostgreSQL and real X.509 (checked with the pki package).
-import { generateKeyPairSync, X509Certificate } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import { TRPCError } from "@trpc/server";
-import { createCa, createCsr, verifyChain } from "@tunnelfleet/pki";
+import { createCa, verifyChain } from "@tunnelfleet/pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildHostBundle } from "../../src/server/services/bundle";
 import { issueAgentCertificate, issueTunnelLeaf } from "../../src/server/services/certificates";
@@ -12,7 +12,12 @@ import {
   callerFor,
   clusterWithMembers,
   createUserActor,
-  newTunnelCsr, generations, type Harness, rowCounts, startHarness } from "./harness";
+  generations,
+  type Harness,
+  newTunnelCsr,
+  rowCounts,
+  startHarness,
+} from "./harness";
 
 let harness: Harness;
 let operator: Actor;
@@ -39,11 +44,12 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   return (error as TRPCError).code;
 }
 
-
-
 describe("tunnel leaves and bundles", () => {
   it("leaf has IP and DNS SANs and chains", async () => {
-    const { cluster, hostIds } = await clusterWithMembers(harness, operator, "leaf", ["10.60.0.1", "10.60.0.2"]);
+    const { cluster, hostIds } = await clusterWithMembers(harness, operator, "leaf", [
+      "10.60.0.1",
+      "10.60.0.2",
+    ]);
     const deps = harness.server.services;
 
     const leaf = await issueTunnelLeaf(deps, hostIds[0]!, await newTunnelCsr("leaf-1"));
@@ -144,7 +150,10 @@ describe("tunnel leaves and bundles", () => {
 
 describe("CA rotation and import", () => {
   it("rotation keeps the old CA trusted until leaves move", async () => {
-    const { cluster, hostIds } = await clusterWithMembers(harness, operator, "rotate", ["10.64.0.1", "10.64.0.2"]);
+    const { cluster, hostIds } = await clusterWithMembers(harness, operator, "rotate", [
+      "10.64.0.1",
+      "10.64.0.2",
+    ]);
     const deps = harness.server.services;
     await issueTunnelLeaf(deps, hostIds[0]!, await newTunnelCsr("rotate-1"));
     const api = callerFor(harness, operator);
@@ -261,7 +270,11 @@ describe("join tokens", () => {
 
 describe("hosts, state, users and audit", () => {
   it("deleting a host bumps only its former peers", async () => {
-    const { cluster, hostIds } = await clusterWithMembers(harness, operator, "hostdel", ["10.67.0.1", "10.67.0.2", "10.67.0.3"]);
+    const { cluster, hostIds } = await clusterWithMembers(harness, operator, "hostdel", [
+      "10.67.0.1",
+      "10.67.0.2",
+      "10.67.0.3",
+    ]);
     const api = callerFor(harness, operator);
     const leaf = await issueTunnelLeaf(harness.server.services, hostIds[2]!, await newTunnelCsr("hostdel-3"));
     const before = await generations(harness, hostIds);

@@ -1,8 +1,9 @@
 // Shared set-up of the API tests. Each test file gets a migrated database of its own and
 // a server (API only, no UI, no gateway) on 127.0.0.1 with a free port. The helpers act
 // as users of each role, in-process or over HTTP.
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "@tunnelfleet/db/testing";
+import { createCsr } from "@tunnelfleet/pki";
 import pino from "pino";
 import { hashPassword } from "../../src/server/auth/password";
 import type { Actor, Role } from "../../src/server/services/context";
@@ -72,6 +73,25 @@ export function callerFor(harness: Harness, actor: Actor | null) {
 export async function generations(harness: Harness, hostIds: string[]): Promise<Record<string, number>> {
   const rows = await harness.db.prisma.desiredState.findMany({ where: { hostId: { in: hostIds } } });
   return Object.fromEntries(rows.map((row) => [row.hostId, row.generation]));
+}
+
+/** A CSR for a fresh P-256 tunnel key. */
+export function newTunnelCsr(commonName: string): Promise<string> {
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  return createCsr({ commonName, keyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString() });
+}
+
+/** Creates a redis cluster with one new host per address, named `<name>-1`, `<name>-2`, ... */
+export async function clusterWithMembers(harness: Harness, actor: Actor, name: string, addresses: string[]) {
+  const api = callerFor(harness, actor);
+  const cluster = await api.clusters.create({ name, preset: "redis" });
+  const hostIds: string[] = [];
+  for (const [index, address] of addresses.entries()) {
+    hostIds.push(
+      (await api.members.add({ clusterId: cluster.id, hostName: `${name}-${index + 1}`, address })).hostId,
+    );
+  }
+  return { cluster, hostIds };
 }
 
 /** Counts rows of the tables every mutation may touch, to prove that a rejected one wrote nothing. */

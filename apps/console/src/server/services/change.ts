@@ -78,6 +78,14 @@ export async function lockTopology(tx: Tx): Promise<void> {
 }
 
 /**
+ * Takes the topology lock in shared mode: holders run alongside each other but never
+ * alongside a topology change. For readers that need one consistent topology.
+ */
+export async function lockTopologyShared(tx: Tx): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(${TOPOLOGY_LOCK_KEY}::bigint)`;
+}
+
+/**
  * Adds 1 to the generation of each host. UPDATE ... SET generation = generation + 1
  * row-locks every row it changes, so concurrent transactions queue on the row and none
  * loses a bump. The rows are locked in host id order first, so two bumps of overlapping
