@@ -150,19 +150,6 @@ function buildConsole(): void {
   }
 }
 
-/**
- * True when the agent applied the bundle the control plane wants, even under an older
- * generation number.
- * NOTE: the control plane can bump a host's generation without changing its bundle (seen
- * when a third host joins). The gateway then sends nothing and the agent acks nothing.
- * So `inSync` stays false although the host runs the desired bundle, and the demo
- * compares the hashes instead of waiting for an ack that never comes.
- */
-function sameBundle(state: HostState): boolean {
-  const desired = state.desired?.bundleHash;
-  return Boolean(desired) && desired === state.observed?.bundleHash && state.observed?.applyOk === true;
-}
-
 /** Returns a line per host that is not yet in sync, connected and probing every link ok. */
 function unhealthy(states: HostState[], expectedHosts: string[]): string[] {
   const problems: string[] = [];
@@ -173,7 +160,7 @@ function unhealthy(states: HostState[], expectedHosts: string[]): string[] {
     if (!state || !observed) problems.push(`${name}: no report yet`);
     else if (!observed.connected) problems.push(`${name}: agent not connected`);
     else if (observed.applyOk === false) problems.push(`${name}: apply failed: ${observed.applyError}`);
-    else if (!state.inSync && !sameBundle(state)) {
+    else if (!state.inSync) {
       problems.push(
         `${name}: applied generation ${observed.generation ?? "none"}, desired ${state.desired?.generation ?? "none"}`,
       );
