@@ -31,6 +31,8 @@ const MAX_ENROL_BODY_BYTES = 256 * 1024;
 const AUTH_CHECK_CHUNK = 1000;
 /** Minimum time between two authorisation sweeps over all sessions, in ms. */
 const AUTH_SWEEP_MIN_INTERVAL_MS = 1000;
+/** Longest interval between two checks for late hellos, in ms. */
+const HELLO_CHECK_INTERVAL_MS = 1000;
 
 /** Starts the gateway and resolves once it listens and receives change notifications. */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
@@ -226,7 +228,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     authSweepTimer.unref();
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  // No per-message compression: its zlib contexts cost tens of KiB per idle session.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   const server = createServer({
     cert: options.tlsMaterial.certPem,
     key: options.tlsMaterial.keyPem,
@@ -312,7 +315,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
 
     wss.handleUpgrade(request, socket, head, (ws) => {
-      new AgentSession(ws, auth.identity, tlsSocket.remoteAddress ?? null, sessionHost, helloTimeoutMs);
+      awaitingHello.add(
+        new AgentSession(ws, auth.identity, tlsSocket.remoteAddress ?? null, sessionHost, helloTimeoutMs),
+      );
     });
   }
 
@@ -325,6 +330,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (ids.length > 0) scheduler.enqueue(ids, "sync");
     scheduleAuthSweep();
   });
+
+  // One interval closes the sessions whose hello is late, instead of a timer per session.
+  const awaitingHello = new Set<AgentSession>();
+  const helloTimer = setInterval(
+    () => {
+      const now = Date.now();
+      for (const session of awaitingHello) {
+        session.expireHello(now);
+        if (!session.awaitingHello) awaitingHello.delete(session);
+      }
+    },
+    Math.min(helloTimeoutMs, HELLO_CHECK_INTERVAL_MS),
+  );
+  helloTimer.unref();
 
   const leafCheckTimer = setInterval(
     () => scheduler.enqueue(["*"], "check"),
@@ -348,6 +367,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       });
     });
   } catch (error) {
+    clearInterval(helloTimer);
     clearInterval(leafCheckTimer);
     clearInterval(resyncTimer);
     await unsubscribe();
@@ -360,6 +380,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   return {
     port,
     async close() {
+      clearInterval(helloTimer);
+      awaitingHello.clear();
       clearInterval(leafCheckTimer);
       clearInterval(resyncTimer);
       if (authSweepTimer) clearTimeout(authSweepTimer);

@@ -44,7 +44,6 @@ const SENT_BUNDLES_KEPT = 16;
 
 export class AgentSession {
   readonly sessionId = randomUUID();
-  readonly log: Logger;
   hello: Hello | null = null;
   closed = false;
 
@@ -53,15 +52,19 @@ export class AgentSession {
   /** Highest generation queued in this session; an older prebuilt bundle is not sent. */
   private queuedGeneration = 0;
   private readonly sentBundles = new Map<number, string>();
-  private readonly csrRequests = new Map<string, LeafNeed>();
+  // Created on first use, like csrIssuing: an idle session holds neither.
+  private csrRequests: Map<string, LeafNeed> | null = null;
   /** Requests whose CSR is being signed; a second csr for one of them is rejected. */
-  private readonly csrIssuing = new Set<string>();
+  private csrIssuing: Set<string> | null = null;
   /** The only queued bundle: a newer one replaces it, because only the latest matters. */
   private queuedBundle: Bundle | null = null;
   private writing = false;
   private syncRunning = false;
   private syncAgain = false;
-  private helloTimer: NodeJS.Timeout | null;
+  /** Time (ms since the epoch) by which hello must arrive; see expireHello. */
+  private readonly helloDeadline: number;
+
+  private readonly helloTimeoutMs: number;
 
   constructor(
     readonly ws: WebSocket,
@@ -70,11 +73,8 @@ export class AgentSession {
     private readonly host: SessionHost,
     helloTimeoutMs: number,
   ) {
-    this.log = host.log.child({ hostId: identity.hostId, sessionId: this.sessionId });
-    this.helloTimer = setTimeout(() => {
-      this.fail("hello-required", `no hello within ${helloTimeoutMs} ms`, CLOSE_CODES.protocolError);
-    }, helloTimeoutMs);
-    this.helloTimer.unref();
+    this.helloDeadline = Date.now() + helloTimeoutMs;
+    this.helloTimeoutMs = helloTimeoutMs;
 
     ws.on("message", (data, isBinary) => {
       this.onFrame(data as Buffer | Buffer[] | ArrayBuffer, isBinary).catch((error: unknown) =>
@@ -95,6 +95,28 @@ export class AgentSession {
 
   get hostId(): string {
     return this.identity.hostId;
+  }
+
+  /**
+   * A logger bound to the host and session. Made on each use rather than kept: sessions
+   * log rarely, and thousands of idle sessions would otherwise each hold a child logger.
+   */
+  get log(): Logger {
+    return this.host.log.child({ hostId: this.identity.hostId, sessionId: this.sessionId });
+  }
+
+  /** Whether the session still waits for hello. */
+  get awaitingHello(): boolean {
+    return !this.closed && this.hello === null;
+  }
+
+  /**
+   * Closes the session when hello has not arrived by its deadline. The gateway calls it
+   * from one shared interval instead of each session keeping a timer.
+   */
+  expireHello(now: number): void {
+    if (!this.awaitingHello || now < this.helloDeadline) return;
+    this.fail("hello-required", `no hello within ${this.helloTimeoutMs} ms`, CLOSE_CODES.protocolError);
   }
 
   /** Sends an error message, then closes the session. Other sessions are unaffected. */
@@ -151,9 +173,9 @@ export class AgentSession {
 
   /** Sends a csrRequest when the host's tunnel leaf needs one and none is outstanding. */
   async checkLeaf(): Promise<void> {
-    if (this.closed || !this.hello || this.csrRequests.size > 0) return;
+    if (this.closed || !this.hello || this.hasPendingCsrRequest()) return;
     const need = await this.host.tunnelLeafNeed(this.hostId);
-    if (need && !this.closed && this.csrRequests.size === 0) {
+    if (need && !this.closed && !this.hasPendingCsrRequest()) {
       this.requestCsr(need);
     }
   }
@@ -201,6 +223,7 @@ export class AgentSession {
 
   requestCsr(reason: LeafNeed): void {
     const request: CsrRequest = { type: "csrRequest", requestId: randomUUID(), purpose: "tunnel", reason };
+    this.csrRequests ??= new Map();
     this.csrRequests.set(request.requestId, reason);
     gatewayMetrics.csrRequests.inc({ reason });
     this.log.info({ requestId: request.requestId, reason }, "requesting a tunnel CSR");
@@ -208,7 +231,7 @@ export class AgentSession {
   }
 
   hasPendingCsrRequest(): boolean {
-    return this.csrRequests.size > 0;
+    return (this.csrRequests?.size ?? 0) > 0;
   }
 
   private async onFrame(data: Buffer | Buffer[] | ArrayBuffer, isBinary: boolean): Promise<void> {
@@ -254,8 +277,6 @@ export class AgentSession {
       this.fail("invalid-field", "hello was already received in this session");
       return;
     }
-    if (this.helloTimer) clearTimeout(this.helloTimer);
-    this.helloTimer = null;
 
     // parseAgentMessage already rejected another protocol version with bad-version.
     if (!isAgentVersionSupported(hello.agentVersion, this.host.serverVersion)) {
@@ -312,23 +333,24 @@ export class AgentSession {
   }
 
   private async onCsr(csr: Extract<AgentMessage, { type: "csr" }>): Promise<void> {
-    const reason = this.csrRequests.get(csr.requestId);
-    if (reason === undefined || this.csrIssuing.has(csr.requestId)) {
+    const reason = this.csrRequests?.get(csr.requestId);
+    if (reason === undefined || this.csrIssuing?.has(csr.requestId)) {
       this.fail("unknown-csr-request", `csr for request ${csr.requestId} which this session never sent`);
       return;
     }
     // The request stays outstanding until the leaf is stored, so that a leaf check
     // running meanwhile does not request a second CSR.
+    this.csrIssuing ??= new Set();
     this.csrIssuing.add(csr.requestId);
     try {
       await this.host.issueTunnelLeaf(this.hostId, csr.csrPem);
-      this.csrRequests.delete(csr.requestId);
+      this.csrRequests?.delete(csr.requestId);
     } catch (error) {
       this.log.warn({ err: error, requestId: csr.requestId }, "tunnel CSR rejected");
       this.fail("csr-rejected", `tunnel CSR rejected: ${(error as Error).message}`);
       return;
     } finally {
-      this.csrIssuing.delete(csr.requestId);
+      this.csrIssuing?.delete(csr.requestId);
     }
 
     this.log.info({ requestId: csr.requestId, reason }, "tunnel leaf issued");
@@ -362,7 +384,6 @@ export class AgentSession {
   private markClosed(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.helloTimer) clearTimeout(this.helloTimer);
     this.queuedBundle = null;
     this.host.sessionClosed(this, reason);
   }
