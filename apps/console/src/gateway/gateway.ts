@@ -21,7 +21,7 @@ import { authenticateAgent, findActiveAgentCertificate } from "./auth";
 import { createPgChangeFeed } from "./change-feed";
 import { EnrolError, enrolHost, parseEnrolRequest } from "./enrol";
 import { gatewayMetrics } from "./metrics";
-import { PushScheduler } from "./push";
+import { type PreparedPush, PushScheduler } from "./push";
 import { SessionRegistry } from "./registry";
 import { AgentSession, type SessionHost } from "./session";
 import type { GatewayOptions, HostBundle, RunningGateway } from "./types";
@@ -194,16 +194,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     {
       localHostIds: () => registry.all().map((session) => session.hostId),
       closeUnauthorized,
-      buildBundles: async (hostIds) => {
-        const live = hostIds.filter((id) => registry.get(id)?.hello);
-        if (!services.buildHostBundles || live.length === 0) return new Map();
-        return services.buildHostBundles(live);
+      prepare: async (batch) => {
+        const live = batch.filter(([id]) => registry.get(id)?.hello);
+        const liveIds = live.map(([id]) => id);
+        const syncIds = live.filter(([, kind]) => kind === "sync").map(([id]) => id);
+        const bundles =
+          services.buildHostBundles && syncIds.length > 0 ? await services.buildHostBundles(syncIds) : null;
+        const needs =
+          services.tunnelLeafNeeds && liveIds.length > 0
+            ? await services.tunnelLeafNeeds(liveIds, new Date())
+            : null;
+        const prepared = new Map<string, PreparedPush>();
+        for (const id of liveIds) prepared.set(id, { bundle: bundles?.get(id), leafNeed: needs?.get(id) });
+        return prepared;
       },
-      syncHost: async (hostId, kind, bundle) => {
+      syncHost: async (hostId, kind, prepared) => {
         const session = registry.get(hostId);
         if (!session) return;
-        if (kind === "sync") await session.sync(bundle);
-        else await session.checkLeaf();
+        if (kind === "sync") await session.sync(prepared);
+        else await session.checkLeaf(prepared?.leafNeed);
       },
     },
     options.pushConcurrency ?? 8,

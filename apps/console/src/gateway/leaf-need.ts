@@ -22,19 +22,64 @@ export function serialJitter(serial: string): number {
  * the leaf is fine or the host is in no cluster.
  */
 export async function tunnelLeafNeed(db: Db, hostId: string, now: Date): Promise<LeafNeed | null> {
-  const memberships = await db.membership.findMany({
-    where: { hostId },
-    orderBy: { createdAt: "asc" },
-    select: { clusterId: true, address: true },
-  });
-  const first = memberships[0];
-  if (!first) return null;
+  return (await tunnelLeafNeeds(db, [hostId], now)).get(hostId) ?? null;
+}
 
-  const leaf = await db.certificate.findFirst({
-    where: { hostId, purpose: "tunnel", state: "active" },
-    orderBy: { createdAt: "desc" },
-    select: { serial: true, caId: true, sans: true, notBefore: true, notAfter: true },
+/** tunnelLeafNeed for many hosts, in three queries. Every host given gets an entry. */
+export async function tunnelLeafNeeds(
+  db: Db,
+  hostIds: string[],
+  now: Date,
+): Promise<Map<string, LeafNeed | null>> {
+  const needs = new Map<string, LeafNeed | null>(hostIds.map((id) => [id, null]));
+  if (hostIds.length === 0) return needs;
+
+  const memberships = await db.membership.findMany({
+    where: { hostId: { in: hostIds } },
+    orderBy: { createdAt: "asc" },
+    select: { hostId: true, clusterId: true, address: true },
   });
+  const membershipsOf = new Map<string, { clusterId: string; address: string }[]>();
+  for (const membership of memberships) {
+    const list = membershipsOf.get(membership.hostId) ?? [];
+    list.push(membership);
+    membershipsOf.set(membership.hostId, list);
+  }
+
+  const leaves = await db.certificate.findMany({
+    where: { hostId: { in: [...membershipsOf.keys()] }, purpose: "tunnel", state: "active" },
+    orderBy: { createdAt: "desc" },
+    select: { hostId: true, serial: true, caId: true, sans: true, notBefore: true, notAfter: true },
+  });
+  const leafOf = new Map<string, (typeof leaves)[number]>();
+  for (const leaf of leaves) {
+    if (leaf.hostId && !leafOf.has(leaf.hostId)) leafOf.set(leaf.hostId, leaf);
+  }
+
+  const firstClusterIds = [...new Set([...membershipsOf.values()].map((list) => list[0]!.clusterId))];
+  const authorities = await db.certificateAuthority.findMany({
+    where: { clusterId: { in: firstClusterIds }, purpose: "cluster", state: "active" },
+    orderBy: { createdAt: "desc" },
+    select: { id: true, clusterId: true },
+  });
+  const activeCaOf = new Map<string, string>();
+  for (const authority of authorities) {
+    if (authority.clusterId && !activeCaOf.has(authority.clusterId))
+      activeCaOf.set(authority.clusterId, authority.id);
+  }
+
+  for (const [hostId, hostMemberships] of membershipsOf) {
+    needs.set(hostId, leafNeedOf(hostMemberships, leafOf.get(hostId), activeCaOf, now));
+  }
+  return needs;
+}
+
+function leafNeedOf(
+  memberships: { clusterId: string; address: string }[],
+  leaf: { serial: string; caId: string; sans: string[]; notBefore: Date; notAfter: Date } | undefined,
+  activeCaOf: Map<string, string>,
+  now: Date,
+): LeafNeed | null {
   if (!leaf || leaf.notAfter <= now) return "missing";
 
   const due = renewalDueAt({ notBefore: leaf.notBefore, notAfter: leaf.notAfter }, () =>
@@ -42,12 +87,8 @@ export async function tunnelLeafNeed(db: Db, hostId: string, now: Date): Promise
   );
   if (due <= now) return "renewal";
 
-  const activeCa = await db.certificateAuthority.findFirst({
-    where: { clusterId: first.clusterId, purpose: "cluster", state: "active" },
-    orderBy: { createdAt: "desc" },
-    select: { id: true },
-  });
-  if (activeCa && activeCa.id !== leaf.caId) return "rotation";
+  const activeCa = activeCaOf.get(memberships[0]!.clusterId);
+  if (activeCa && activeCa !== leaf.caId) return "rotation";
 
   const sanAddresses = new Set(leaf.sans.filter((san) => san.startsWith("IP:")).map((san) => san.slice(3)));
   const addresses = new Set(memberships.map((membership) => membership.address));

@@ -1,24 +1,33 @@
 // Fan-out of changes to the sessions of this process. Changed hosts are collected in a
 // map, so a host changed twice before its turn is synced once. They are processed in
-// batches: one query re-checks the batch's agent certificates, the batch's bundles are
-// built together, and then they are pushed with bounded concurrency. The next batch starts from setImmediate,
+// batches: one query re-checks the batch's agent certificates, the batch's bundles and
+// tunnel leaf needs are found together, and then they are pushed with bounded concurrency. The next batch starts from setImmediate,
 // so a change to thousands of hosts never blocks the event loop for long.
 
 import type { Logger } from "pino";
-import type { HostBundle } from "./types";
+import type { HostBundle, LeafNeed } from "./types";
 
 export interface PushTarget {
   /** Hosts with a live session here; others are skipped. */
   localHostIds(): string[];
   /** Closes the sessions among `hostIds` whose agent certificate is no longer active. */
   closeUnauthorized(hostIds: string[]): Promise<void>;
-  /** Builds the bundles of the hosts to sync at once; a host left out is built by syncHost. */
-  buildBundles(hostIds: string[]): Promise<Map<string, HostBundle>>;
   /**
-   * Brings one host's session to the current desired state ("sync"), with `bundle` when
-   * it was built for the batch, or only checks whether its tunnel leaf needs a CSR ("check").
+   * Builds the bundles of the batch's "sync" hosts and finds the tunnel leaf needs of all
+   * its hosts at once. What a host lacks in the result, syncHost looks up by itself.
    */
-  syncHost(hostId: string, kind: PushKind, bundle?: HostBundle): Promise<void>;
+  prepare(batch: [string, PushKind][]): Promise<Map<string, PreparedPush>>;
+  /**
+   * Brings one host's session to the current desired state ("sync"), or only checks
+   * whether its tunnel leaf needs a CSR ("check"), using what `prepare` found for it.
+   */
+  syncHost(hostId: string, kind: PushKind, prepared?: PreparedPush): Promise<void>;
+}
+
+/** What the batch step found for one host; a field left out is looked up per host. */
+export interface PreparedPush {
+  bundle?: HostBundle;
+  leafNeed?: LeafNeed | null;
 }
 
 /** "sync" rebuilds the bundle and checks the leaf; "check" checks the leaf only. */
@@ -74,8 +83,8 @@ export class PushScheduler {
 
     try {
       await this.target.closeUnauthorized(batch.map(([id]) => id));
-      const bundles = await this.buildBundles(batch);
-      await this.syncAll(batch, bundles);
+      const prepared = await this.prepare(batch);
+      await this.syncAll(batch, prepared);
     } catch (error) {
       this.log.error({ err: error, hosts: batch.length }, "push batch failed");
     }
@@ -94,31 +103,26 @@ export class PushScheduler {
     timer.unref();
   }
 
-  /** Builds the batch's bundles; on failure each host falls back to its own build. */
-  private async buildBundles(batch: [string, PushKind][]): Promise<Map<string, HostBundle>> {
-    const syncIds = batch.filter(([, kind]) => kind === "sync").map(([id]) => id);
-    if (syncIds.length === 0) return new Map();
+  /** Runs the batch step; on failure each host falls back to its own look-ups. */
+  private async prepare(batch: [string, PushKind][]): Promise<Map<string, PreparedPush>> {
     try {
-      return await this.target.buildBundles(syncIds);
+      return await this.target.prepare(batch);
     } catch (error) {
-      this.log.error(
-        { err: error, hosts: syncIds.length },
-        "batch bundle build failed; building host by host",
-      );
+      this.log.error({ err: error, hosts: batch.length }, "batch bundle build failed; building host by host");
       return new Map();
     }
   }
 
-  private async syncAll(hostIds: [string, PushKind][], bundles: Map<string, HostBundle>): Promise<void> {
+  private async syncAll(hostIds: [string, PushKind][], prepared: Map<string, PreparedPush>): Promise<void> {
     let next = 0;
     const worker = async () => {
       while (next < hostIds.length && !this.stopped) {
         const [hostId, kind] = hostIds[next++]!;
         try {
-          const bundle = bundles.get(hostId);
-          // Pushed once: the map no longer holds it after this host's turn.
-          bundles.delete(hostId);
-          await this.target.syncHost(hostId, kind, bundle);
+          const found = prepared.get(hostId);
+          // Pushed once: the map no longer holds the bundle after this host's turn.
+          prepared.delete(hostId);
+          await this.target.syncHost(hostId, kind, found);
         } catch (error) {
           this.log.error({ err: error, hostId, retryInMs: RETRY_DELAY_MS }, "bundle push failed");
           this.retryLater(hostId, kind);

@@ -7,7 +7,7 @@ import { loadSigningAuthority } from "../server/services/authorities";
 import { buildHostBundle, buildHostBundles } from "../server/services/bundle";
 import { AGENT_CERT_LIFETIME_DAYS, issueTunnelLeaf } from "../server/services/certificates";
 import { activeGatewayAuthority } from "../server/services/gateway-pki";
-import { tunnelLeafNeed } from "./leaf-need";
+import { tunnelLeafNeed, tunnelLeafNeeds } from "./leaf-need";
 import type { GatewayServices } from "./types";
 
 /** Builds the gateway's services over the database and the master key. */
@@ -50,5 +50,6 @@ export function createGatewayServices(deps: { prisma: PrismaClient; masterKey: B
     },
 
     tunnelLeafNeed: (hostId, now) => tunnelLeafNeed(prisma, hostId, now),
+    tunnelLeafNeeds: (hostIds, now) => tunnelLeafNeeds(prisma, hostIds, now),
   };
 }

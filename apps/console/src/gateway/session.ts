@@ -20,6 +20,7 @@ import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import type { AgentIdentity } from "./auth";
 import { gatewayMetrics } from "./metrics";
+import type { PreparedPush } from "./push";
 import type { HostBundle, LeafNeed } from "./types";
 
 /** Callbacks a session uses to reach the database and the services. */
@@ -139,10 +140,10 @@ export class AgentSession {
    * Brings the agent to the host's current desired state: sends the bundle when its hash
    * differs from what the agent has, then sends a csrRequest when the tunnel leaf needs one.
    * Concurrent calls coalesce into one more run, so bundles never go out of order.
-   * `prebuilt` is a bundle built for a batch of hosts; it is used only when no newer
-   * generation went out since, and a coalesced run builds afresh.
+   * `prepared` holds what a batch step found: its bundle is used only when no newer
+   * generation went out since, and a coalesced run looks everything up afresh.
    */
-  async sync(prebuilt?: HostBundle): Promise<void> {
+  async sync(prepared?: PreparedPush): Promise<void> {
     if (this.closed || !this.hello) return;
     if (this.syncRunning) {
       this.syncAgain = true;
@@ -150,31 +151,38 @@ export class AgentSession {
     }
 
     this.syncRunning = true;
-    let bundle = prebuilt && prebuilt.generation >= this.queuedGeneration ? prebuilt : undefined;
+    const bundle = prepared?.bundle;
+    let found: PreparedPush | undefined = {
+      bundle: bundle && bundle.generation >= this.queuedGeneration ? bundle : undefined,
+      leafNeed: prepared?.leafNeed,
+    };
     try {
       do {
         this.syncAgain = false;
-        await this.syncOnce(bundle);
-        bundle = undefined;
+        await this.syncOnce(found);
+        found = undefined;
       } while (this.syncAgain && !this.closed);
     } finally {
       this.syncRunning = false;
     }
   }
 
-  private async syncOnce(prebuilt: HostBundle | undefined): Promise<void> {
-    const bundle = prebuilt ?? (await this.host.buildHostBundle(this.hostId));
+  private async syncOnce(prepared: PreparedPush | undefined): Promise<void> {
+    const bundle = prepared?.bundle ?? (await this.host.buildHostBundle(this.hostId));
     if (this.closed) return;
     if (bundle.bundleHash !== this.knownBundleHash) {
       this.queueBundle(bundle);
     }
-    await this.checkLeaf();
+    await this.checkLeaf(prepared?.leafNeed);
   }
 
-  /** Sends a csrRequest when the host's tunnel leaf needs one and none is outstanding. */
-  async checkLeaf(): Promise<void> {
+  /**
+   * Sends a csrRequest when the host's tunnel leaf needs one and none is outstanding.
+   * `known` is the need a batch step found; undefined looks it up.
+   */
+  async checkLeaf(known?: LeafNeed | null): Promise<void> {
     if (this.closed || !this.hello || this.hasPendingCsrRequest()) return;
-    const need = await this.host.tunnelLeafNeed(this.hostId);
+    const need = known !== undefined ? known : await this.host.tunnelLeafNeed(this.hostId);
     if (need && !this.closed && !this.hasPendingCsrRequest()) {
       this.requestCsr(need);
     }

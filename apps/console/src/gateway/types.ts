@@ -53,6 +53,8 @@ export interface GatewayServices {
   ): Promise<IssuedAgentCertificate>;
   /** Returns why the host needs a new tunnel leaf, or null when its active leaf is fine. */
   tunnelLeafNeed(hostId: string, now: Date): Promise<LeafNeed | null>;
+  /** tunnelLeafNeed for many hosts at once; every host given gets an entry. */
+  tunnelLeafNeeds?(hostIds: string[], now: Date): Promise<Map<string, LeafNeed | null>>;
 }
 
 /** PEM material of the gateway's HTTPS listener. */

@@ -2,6 +2,7 @@
 // stable port allocations across batches, and the CRL cache's re-use and invalidation.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tunnelLeafNeed, tunnelLeafNeeds } from "../../src/gateway/leaf-need";
 import { buildHostBundle, buildHostBundles, CRL_PERIOD_MS } from "../../src/server/services/bundle";
 import { issueTunnelLeaf } from "../../src/server/services/certificates";
 import type { Actor } from "../../src/server/services/context";
@@ -133,5 +134,31 @@ describe("CRL cache", () => {
     });
     expect(nextPeriod.crlPems[0]).not.toBe(revoked.crlPems[0]);
     expect(nextPeriod.bundleHash).not.toBe(revoked.bundleHash);
+  });
+});
+
+describe("batch tunnel leaf needs", () => {
+  it("finds for each host the need a single look-up finds", async () => {
+    const { hostIds } = await clusterWithMembers(harness, operator, "needs", [
+      "10.75.0.1",
+      "10.75.0.2",
+      "10.75.0.3",
+    ]);
+    const deps = harness.server.services;
+    await issueTunnelLeaf(deps, hostIds[1]!, await newTunnelCsr("needs-2"));
+    await issueTunnelLeaf(deps, hostIds[2]!, await newTunnelCsr("needs-3"));
+    // The third host's address moves after its leaf was signed.
+    await deps.prisma.membership.updateMany({
+      where: { hostId: hostIds[2]! },
+      data: { address: "10.75.0.9" },
+    });
+    const loner = await deps.prisma.host.create({ data: { name: "needs-loner" } });
+    const now = new Date();
+
+    const batch = await tunnelLeafNeeds(deps.prisma, [...hostIds, loner.id], now);
+    expect([...batch.values()]).toEqual(["missing", null, "membership-changed", null]);
+    for (const hostId of [...hostIds, loner.id]) {
+      expect(batch.get(hostId)).toBe(await tunnelLeafNeed(deps.prisma, hostId, now));
+    }
   });
 });
