@@ -206,8 +206,10 @@ async function main(): Promise<number> {
         process.exit(code);
       });
   };
-  process.once("SIGINT", () => stop(130));
-  process.once("SIGTERM", () => stop(143));
+  // Handlers stay installed: a terminal's Ctrl-C reaches the whole process group, and npm
+  // and tsx forward it again, so a second SIGINT must not end the cleanup half way.
+  process.on("SIGINT", () => stop(130));
+  process.on("SIGTERM", () => stop(143));
 
   try {
     await step(
