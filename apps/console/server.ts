@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     logger,
   });
   logger.info({ url: running.url }, `console ready at ${running.url}`);
+  const setupRequired = (await running.services.prisma.user.count()) === 0;
+  printSummary(running.url, running.gatewayPort === null ? null : config.gatewayUrl, setupRequired);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -48,6 +50,20 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+}
+
+/**
+ * Prints the few lines a person starting the server needs, in plain text on stderr, so
+ * they are not lost among the JSON log lines on stdout.
+ */
+function printSummary(consoleUrl: string, gatewayUrl: string | null, setupRequired: boolean): void {
+  const lines = ["", "Tunnelfleet is running.", `  console:   ${consoleUrl}`];
+  if (gatewayUrl) {
+    lines.push(`  gateway:   ${gatewayUrl}  (nodes must reach this URL; set TUNNELFLEET_GATEWAY_URL if not)`);
+  }
+  if (setupRequired) lines.push(`  first run: open ${consoleUrl}/setup to create the first admin`);
+  lines.push("  stop:      Ctrl-C", "");
+  process.stderr.write(lines.join("\n"));
 }
 
 main().catch((error: unknown) => {
