@@ -1,5 +1,6 @@
 // Join tokens: single-use, short-lived secrets that let a new host's agent enrol. Only
 // the SHA-256 of the secret is stored; the secret and the join command are shown once.
+import { renderJoinCommand } from "../../distribution/join-command";
 import { generateSecret, sha256Hex } from "../auth/secrets";
 import type { Db } from "../db";
 import { runChange } from "./change";
@@ -105,7 +106,12 @@ export async function createJoinToken(
     });
     const view = joinTokenToView(row);
     return {
-      result: { ...view, secret, command: joinCommand(deps.gatewayUrl, secret, caHash) },
+      result: {
+        ...view,
+        secret,
+        command: joinCommand(deps.gatewayUrl, secret, caHash),
+        installCommand: renderJoinCommand({ serverUrl: deps.gatewayUrl, token: secret, caHash }),
+      },
       hostIds: [],
       audit: { action: "join_token.create", targetType: "join_token", targetId: row.id, after: view },
     };

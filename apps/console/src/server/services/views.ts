@@ -117,6 +117,11 @@ export const createdJoinTokenView = joinTokenView.extend({
   secret: z.string(),
   /** One-line command to run on the new host. */
   command: z.string(),
+  /**
+   * One-line command for a host without the agent: checks the gateway CA against the pin,
+   * downloads and verifies the agent, installs it, joins and starts it (renderJoinCommand).
+   */
+  installCommand: z.string(),
 });
 export type CreatedJoinTokenView = z.infer<typeof createdJoinTokenView>;
 

@@ -13,6 +13,8 @@ export interface ReadyEvent {
   gatewayUrl: string;
   token: string;
   caHash: string;
+  /** The join command the console returned with the token. */
+  installCommand: string;
 }
 
 export interface ConnectedEvent {

@@ -57,7 +57,9 @@ const server = await startServer({
 });
 const token = await createJoinToken(server.services, SYSTEM_ACTOR, { hostName: "node-1" });
 const caHash = await gatewayCaHash(server.services.prisma);
-process.stdout.write(`${JSON.stringify({ ready: { gatewayUrl, token: token.secret, caHash } })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ready: { gatewayUrl, token: token.secret, caHash, installCommand: token.installCommand } })}\n`,
+);
 
 // Reports the first connected agent; the test waits for this line.
 const poll = setInterval(() => {

@@ -117,7 +117,9 @@ describe.skipIf(!canRun)("one-line install across namespaces", () => {
   });
 
   it("installs, joins and connects the agent", async () => {
-    const line = joinLine();
+    // The command exactly as the console returns it when the join token is created.
+    const line = (controlPlane as ControlPlaneProcess).ready.installCommand;
+    expect(line).toBe(joinLine());
     const result = await runOnNode(`${line} --start`, prefix);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
