@@ -136,6 +136,20 @@ describe("clusters router", () => {
     expect(await rowCounts(harness)).toEqual(before);
   });
 
+  it("rejects an unknown key", async () => {
+    const api = callerFor(harness, operator);
+    const before = await rowCounts(harness);
+    const input = { name: "typo", preset: "redis", stirct: true } as unknown as Parameters<
+      typeof api.clusters.create
+    >[0];
+
+    const error = await rejection(api.clusters.create(input));
+
+    expect(error.code).toBe("BAD_REQUEST");
+    expect(JSON.stringify(error.cause ?? error.message)).toContain("stirct");
+    expect(await rowCounts(harness)).toEqual(before);
+  });
+
   it("rejects a duplicate name with CONFLICT", async () => {
     const api = callerFor(harness, operator);
     await api.clusters.create({ name: "pg-dup", preset: "postgres" });

@@ -12,13 +12,15 @@ import { operatorProcedure, router, viewerProcedure } from "../init";
 
 const idInput = z.object({ id: z.uuid() });
 
-const tlsInput = z.object({
+// Strict objects: an unknown key is rejected rather than dropped, so a typo such as
+// "stirct" gets a 400 naming it instead of a cluster created without strict mode.
+const tlsInput = z.strictObject({
   keyType: keyTypeSchema.optional(),
   leafLifetimeDays: z.number().int().optional(),
   minTlsVersion: tlsVersionSchema.optional(),
 });
 
-const createInput = z.object({
+const createInput = z.strictObject({
   name: z.string().max(200),
   preset: presetSchema,
   appPorts: z.array(z.number().int()).max(64).optional(),
@@ -27,7 +29,7 @@ const createInput = z.object({
   strict: z.boolean().optional(),
 });
 
-const updateInput = z.object({
+const updateInput = z.strictObject({
   id: z.uuid(),
   name: z.string().max(200).optional(),
   appPorts: z.array(z.number().int()).max(64).optional(),
