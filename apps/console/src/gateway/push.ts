@@ -1,7 +1,8 @@
 // Fan-out of changes to the sessions of this process. Changed hosts are collected in a
 // map, so a host changed twice before its turn is synced once. They are processed in
 // batches: one query re-checks the batch's agent certificates, the batch's bundles and
-// tunnel leaf needs are found together, and then they are pushed with bounded concurrency. The next batch starts from setImmediate,
+// tunnel leaf needs are found together, and then they are pushed with bounded concurrency
+// while the next batch is checked and built. The next batch starts from setImmediate,
 // so a change to thousands of hosts never blocks the event loop for long.
 
 import type { Logger } from "pino";
@@ -24,10 +25,15 @@ export interface PushTarget {
   syncHost(hostId: string, kind: PushKind, prepared?: PreparedPush): Promise<void>;
 }
 
-/** What the batch step found for one host; a field left out is looked up per host. */
+/** The batch step's findings for one host; a field left out is looked up per host. */
 export interface PreparedPush {
   bundle?: HostBundle;
   leafNeed?: LeafNeed | null;
+}
+
+interface StartedBatch {
+  batch: [string, PushKind][];
+  prepared: Promise<Map<string, PreparedPush> | null>;
 }
 
 /** "sync" rebuilds the bundle and checks the leaf; "check" checks the leaf only. */
@@ -73,24 +79,45 @@ export class PushScheduler {
     this.pending.clear();
   }
 
-  private async runBatch(): Promise<void> {
+  /**
+   * Takes the next batch off the queue and starts its authorisation check and its
+   * prepare step. `prepared` is null when the check failed; the batch is then skipped.
+   */
+  private startBatch(): StartedBatch {
     const batch: [string, PushKind][] = [];
     for (const entry of this.pending) {
       batch.push(entry);
       this.pending.delete(entry[0]);
       if (batch.length >= BATCH_SIZE) break;
     }
+    const prepared = (async () => {
+      try {
+        await this.target.closeUnauthorized(batch.map(([id]) => id));
+        return await this.prepare(batch);
+      } catch (error) {
+        this.log.error({ err: error, hosts: batch.length }, "push batch failed");
+        return null;
+      }
+    })();
+    return { batch, prepared };
+  }
 
-    try {
-      await this.target.closeUnauthorized(batch.map(([id]) => id));
-      const prepared = await this.prepare(batch);
-      await this.syncAll(batch, prepared);
-    } catch (error) {
-      this.log.error({ err: error, hosts: batch.length }, "push batch failed");
+  private async runBatch(started: StartedBatch = this.startBatch()): Promise<void> {
+    const prepared = await started.prepared;
+    // The next batch is checked and built while this one is pushed.
+    let next = this.pending.size > 0 && !this.stopped ? this.startBatch() : null;
+    if (prepared) {
+      try {
+        await this.syncAll(started.batch, prepared);
+      } catch (error) {
+        this.log.error({ err: error, hosts: started.batch.length }, "push batch failed");
+      }
     }
 
-    if (this.pending.size > 0 && !this.stopped) {
-      setImmediate(() => this.runBatch());
+    if (!next && this.pending.size > 0 && !this.stopped) next = this.startBatch();
+    if (next) {
+      const ahead = next;
+      setImmediate(() => this.runBatch(ahead));
       return;
     }
     this.running = false;
