@@ -273,6 +273,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (options.extraRoutes?.(request, response)) return;
     const path = (request.url ?? "").split("?")[0];
 
     if (path === GATEWAY_CA_PATH && request.method === "GET") {

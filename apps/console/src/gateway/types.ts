@@ -1,5 +1,6 @@
 // Options and dependencies of the agent gateway.
 
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HostPlan } from "@tunnelfleet/mesh";
 import type { Logger } from "pino";
 import type { PrismaClient, Tx } from "../server/db";
@@ -96,6 +97,11 @@ export interface GatewayOptions {
    * connection pool size, because every build uses one connection.
    */
   pushConcurrency?: number;
+  /**
+   * Extra HTTPS routes served before the gateway's own (the agent download and install
+   * script). Returns true when it sent a response.
+   */
+  extraRoutes?: (request: IncomingMessage, response: ServerResponse) => boolean;
 }
 
 export interface RunningGateway {

@@ -280,6 +280,7 @@ async function startGatewayHook(
   const { startGateway } = await import("../gateway");
   const { createGatewayServices } = await import("../gateway/services");
   const tls = await issueGatewayServerCertificate(services, gatewayNames(services.gatewayUrl));
+  const distribution = await distributionRoutes(services, tls.caCertPem);
   const gateway = await startGateway({
     prisma: services.prisma,
     databaseUrl,
@@ -288,9 +289,36 @@ async function startGatewayHook(
     log: services.logger.child({ component: "gateway" }),
     services: createGatewayServices(services),
     serverVersion: SERVER_VERSION,
+    extraRoutes: distribution,
   });
   cleanups.push(() => gateway.close());
   return gateway.port;
+}
+
+/**
+ * Loads the agent artefact (building it when missing) and returns the handler of the
+ * download and install routes. A failed load is logged and leaves those routes out, so
+ * the gateway still serves agents that are installed already.
+ */
+async function distributionRoutes(
+  services: AppServices,
+  caPem: string,
+): Promise<((request: IncomingMessage, response: ServerResponse) => boolean) | undefined> {
+  const { createDistributionHandler, loadAgentArtefact } = await import("../distribution");
+  try {
+    const artefact = await loadAgentArtefact({ serverVersion: SERVER_VERSION });
+    services.logger.info(
+      { version: artefact.manifest.version, sha256: artefact.manifest.sha256, size: artefact.manifest.size },
+      "serving the agent artefact and install script on the gateway",
+    );
+    return createDistributionHandler({ artefact, serverUrl: services.gatewayUrl, caPem });
+  } catch (error) {
+    services.logger.warn(
+      { err: error },
+      "agent artefact unavailable: the one-line install will not work until npm run build:agent succeeds",
+    );
+    return undefined;
+  }
 }
 
 /** Version of this control plane, reported to agents. */

@@ -23,9 +23,10 @@ if (!dataDir || !address || !artefactPath) {
 const gatewayUrl = `https://${address}:8443`;
 const artefact = await loadAgentArtefact({ path: artefactPath, serverVersion: SERVER_VERSION });
 
-// NOTE: the gateway has no option for extra routes yet, so this wraps the request
-// listener of the one HTTPS server the process creates (the gateway's) with the
-// distribution handler. Once startGateway takes the handler, pass it there instead.
+// The test serves the artefact it built itself, not the server's default one, so this
+// wraps the request listener of the one HTTPS server the process creates (the gateway's)
+// and answers the distribution routes before the gateway's own handler sees them.
+// NOTE: startServer has no option to choose the artefact path; one would replace this.
 const createHttpsServer = https.createServer;
 https.createServer = ((options: https.ServerOptions, listener?: unknown) => {
   const server = createHttpsServer(options, listener as Parameters<typeof createHttpsServer>[1]);
