@@ -1,5 +1,6 @@
 "use client";
-// A labelled form control with help text and the API's message for that field.
+// A labelled form control with help text and the API's message for that field. The help
+// and the error sit outside the <label>, so the control's accessible name is the label alone.
 import type { ReactNode } from "react";
 
 export function Field({
@@ -14,12 +15,14 @@ export function Field({
   children: ReactNode;
 }) {
   return (
-    // biome-ignore lint/a11y/noLabelWithoutControl: the control is passed in as children
-    <label className="field">
-      <span>{label}</span>
-      {children}
+    <div className="field">
+      {/* biome-ignore lint/a11y/noLabelWithoutControl: the control is passed in as children */}
+      <label className="field-label">
+        <span>{label}</span>
+        {children}
+      </label>
       {help && <small className="help">{help}</small>}
       {error && <small className="field-error">{error}</small>}
-    </label>
+    </div>
   );
 }

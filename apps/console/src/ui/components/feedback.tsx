@@ -3,14 +3,30 @@
 // empty state and the loading line.
 import type { ReactNode } from "react";
 import { useT } from "../i18n";
-import { describeError, issueLine } from "../lib/errors";
+import { describeError, issueLine, issuesNotInline } from "../lib/errors";
 
-export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+/**
+ * Shows a failed request once. `inline` lists the fields whose issues the form already
+ * shows next to their inputs. Those issues are not repeated here, and when they are all
+ * the issues there are, the box is not rendered.
+ */
+export function ErrorBox({
+  error,
+  onRetry,
+  inline = [],
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  inline?: readonly string[];
+}) {
   const t = useT();
   if (!error) return null;
   const problem = describeError(error);
+  const remaining = issuesNotInline(problem, inline);
+  if (problem.fields.length > 0 && remaining.length === 0) return null;
+
   // A single issue is often the whole message, so only issues that add to it are listed.
-  const details = problem.fields.filter(
+  const details = remaining.filter(
     (field) => issueLine(field) !== problem.message && field.message !== problem.message,
   );
 

@@ -53,6 +53,8 @@ export const en = {
   "auth.username": "User name",
   "auth.password": "Password",
   "auth.passwordConfirm": "Repeat password",
+  "auth.passwordRule": "At least {min} characters.",
+  "auth.loginRejected": "Wrong user name or password, or the account is disabled.",
   "auth.passwordMismatch": "The two passwords differ.",
   "auth.loginTitle": "Log in",
   "auth.loginButton": "Log in",
@@ -143,7 +145,7 @@ export const en = {
   "hosts.deleteBody":
     "The host leaves every cluster and its certificates are revoked. Run the agent's uninstall on the machine as well.",
 
-  "host.state": "State",
+  "host.state": "Agent and configuration",
   "host.desiredGeneration": "Desired generation",
   "host.appliedGeneration": "Applied generation",
   "host.appliedAt": "Applied at",
@@ -178,6 +180,11 @@ export const en = {
   "host.noEvents": "No events for this host yet.",
   "host.servedCertificate": "Served certificate",
 
+  "certState.active": "active",
+  "certState.retiring": "retiring",
+  "certState.retired": "retired",
+  "certState.superseded": "superseded",
+  "certState.revoked": "revoked",
   "purpose.tunnel": "Tunnel certificate (stunnel)",
   "purpose.agent": "Agent identity (gateway channel)",
   "purpose.gateway": "Gateway server certificate",
@@ -234,6 +241,10 @@ export const en = {
   "audit.to": "To",
   "audit.apply": "Apply filters",
   "audit.reset": "Reset",
+  "audit.actorType.user": "user",
+  "audit.actorType.system": "system",
+  "audit.actorType.agent": "agent",
+  "audit.actorType.api_token": "API token",
   "audit.details": "Details",
 
   "users.title": "Users",

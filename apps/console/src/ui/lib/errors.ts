@@ -43,13 +43,29 @@ export function isWithin(path: string, field: string): boolean {
   return path === field || path.startsWith(`${field}[`) || path.startsWith(`${field}.`);
 }
 
-/** Returns the problems of one field joined, for showing next to its input. */
-export function fieldMessage(error: unknown, field: string): string | undefined {
+/**
+ * Returns the problems of one field joined, for showing next to its input. With a label,
+ * a message that starts with the internal path (`appPorts[1] 0 is out of range`) starts
+ * with the label instead (`Protected ports 0 is out of range`), because the operator never sees the path in the form.
+ */
+export function fieldMessage(error: unknown, field: string, label?: string): string | undefined {
   if (!error) return undefined;
   const messages = describeError(error)
     .fields.filter((problem) => isWithin(problem.field, field))
-    .map((problem) => problem.message);
+    .map((problem) => (label ? relabel(problem, label) : problem.message));
   return messages.length > 0 ? messages.join("; ") : undefined;
+}
+
+/** Replaces a leading field path in an issue's message with the form's label for it. */
+export function relabel(problem: FieldProblem, label: string): string {
+  if (!problem.message.startsWith(problem.field)) return problem.message;
+  const rest = problem.message.slice(problem.field.length);
+  return `${label}${rest}`;
+}
+
+/** Returns the issues that no input shows next to itself, for listing in the error box. */
+export function issuesNotInline(problem: ApiProblem, inline: readonly string[]): FieldProblem[] {
+  return problem.fields.filter((issue) => !inline.some((field) => isWithin(issue.field, field)));
 }
 
 /** Formats an issue as one line, naming the field unless the message already starts with it. */

@@ -7,8 +7,10 @@ import { type FormEvent, type ReactNode, useEffect, useState } from "react";
 import { Field } from "../components/Field";
 import { ErrorBox } from "../components/feedback";
 import { LocaleSwitcher } from "../components/LocaleSwitcher";
+import { useFieldErrors } from "../components/useFieldErrors";
 import { useT } from "../i18n";
-import { fieldMessage } from "../lib/errors";
+import { describeError, fieldMessage } from "../lib/errors";
+import { MIN_PASSWORD_LENGTH } from "../lib/password";
 import { useTRPC } from "../trpc";
 
 function AuthCard({ title, children }: { title: string; children: ReactNode }) {
@@ -32,6 +34,21 @@ function AuthCard({ title, children }: { title: string; children: ReactNode }) {
 /** Only same-origin paths are followed after log in, never a full URL from the query. */
 function safeNext(next: string | null): string {
   return next?.startsWith("/") && !next.startsWith("//") ? next : "/";
+}
+
+/**
+ * Shows a rejected log in as one sentence. Other failures (rate limit, server down) keep
+ * the API's message, which tells the operator what to do next.
+ */
+function LoginError({ error }: { error: unknown }) {
+  const t = useT();
+  if (!error) return null;
+  if (describeError(error).code !== "UNAUTHORIZED") return <ErrorBox error={error} />;
+  return (
+    <p className="error-box" role="alert">
+      {t("auth.loginRejected")}
+    </p>
+  );
 }
 
 export function LoginPage() {
@@ -84,7 +101,7 @@ export function LoginPage() {
             required
           />
         </Field>
-        <ErrorBox error={login.error} />
+        <LoginError error={login.error} />
         <button type="submit" className="button" disabled={login.isPending}>
           {t("auth.loginButton")}
         </button>
@@ -110,6 +127,7 @@ export function SetupPage() {
       },
     }),
   );
+  const fieldErrors = useFieldErrors(setup.error);
 
   if (status.data && !status.data.setupRequired && !setup.isSuccess) {
     return (
@@ -134,22 +152,32 @@ export function SetupPage() {
     <AuthCard title={t("auth.setupTitle")}>
       <p className="help">{t("auth.setupIntro")}</p>
       <form className="stack" onSubmit={submit}>
-        <Field label={t("auth.username")} error={fieldMessage(setup.error, "username")}>
+        <Field label={t("auth.username")} error={fieldErrors.message("username")}>
           <input
             name="username"
             autoComplete="username"
             value={username}
-            onChange={(event) => setUsername(event.target.value)}
+            onChange={(event) => {
+              setUsername(event.target.value);
+              fieldErrors.edited("username");
+            }}
             required
           />
         </Field>
-        <Field label={t("auth.password")} error={fieldMessage(setup.error, "password")}>
+        <Field
+          label={t("auth.password")}
+          help={t("auth.passwordRule", { min: MIN_PASSWORD_LENGTH })}
+          error={fieldErrors.message("password")}
+        >
           <input
             name="password"
             type="password"
             autoComplete="new-password"
             value={password}
-            onChange={(event) => setPassword(event.target.value)}
+            onChange={(event) => {
+              setPassword(event.target.value);
+              fieldErrors.edited("password");
+            }}
             required
           />
         </Field>
@@ -163,7 +191,7 @@ export function SetupPage() {
             required
           />
         </Field>
-        <ErrorBox error={setup.error} />
+        <ErrorBox error={setup.error} inline={["username", "password"]} />
         <button type="submit" className="button" disabled={setup.isPending || mismatch}>
           {t("auth.setupButton")}
         </button>

@@ -43,6 +43,17 @@ const NEW_CLUSTER: FormValues = {
   strict: false,
 };
 
+/** Field paths that the form shows next to their inputs. */
+const CLUSTER_FIELDS = [
+  "name",
+  "preset",
+  "appPorts",
+  "inboundPortBase",
+  "tls.keyType",
+  "tls.leafLifetimeDays",
+  "tls.minTlsVersion",
+];
+
 function ClusterFields({
   values,
   setValues,
@@ -72,7 +83,7 @@ function ClusterFields({
   return (
     <>
       <div className="form-grid">
-        <Field label={t("common.name")} error={fieldMessage(error, "name")}>
+        <Field label={t("common.name")} error={fieldMessage(error, "name", t("common.name"))}>
           <input
             name="name"
             value={values.name}
@@ -80,7 +91,7 @@ function ClusterFields({
             required
           />
         </Field>
-        <Field label={t("clusters.preset")} error={fieldMessage(error, "preset")}>
+        <Field label={t("clusters.preset")} error={fieldMessage(error, "preset", t("clusters.preset"))}>
           <select
             name="preset"
             value={values.preset}
@@ -97,14 +108,16 @@ function ClusterFields({
         <Field
           label={t("clusters.ports")}
           help={t("clusters.portsHelp")}
-          error={portsInvalid ? t("clusters.portsHelp") : fieldMessage(error, "appPorts")}
+          error={
+            portsInvalid ? t("clusters.portsHelp") : fieldMessage(error, "appPorts", t("clusters.ports"))
+          }
         >
           <input name="ports" value={values.ports} onChange={(event) => set("ports", event.target.value)} />
         </Field>
         <Field
           label={t("clusters.inboundPortBase")}
           help={t("clusters.inboundPortBaseHelp")}
-          error={fieldMessage(error, "inboundPortBase")}
+          error={fieldMessage(error, "inboundPortBase", t("clusters.inboundPortBase"))}
         >
           <input
             name="inboundPortBase"
@@ -118,7 +131,10 @@ function ClusterFields({
       </div>
       <h3>{t("clusters.tlsPolicy")}</h3>
       <div className="form-grid">
-        <Field label={t("clusters.keyType")} error={fieldMessage(error, "tls.keyType")}>
+        <Field
+          label={t("clusters.keyType")}
+          error={fieldMessage(error, "tls.keyType", t("clusters.keyType"))}
+        >
           <select
             name="keyType"
             value={values.keyType}
@@ -131,7 +147,10 @@ function ClusterFields({
             ))}
           </select>
         </Field>
-        <Field label={t("clusters.lifetime")} error={fieldMessage(error, "tls.leafLifetimeDays")}>
+        <Field
+          label={t("clusters.lifetime")}
+          error={fieldMessage(error, "tls.leafLifetimeDays", t("clusters.lifetime"))}
+        >
           <input
             name="leafLifetimeDays"
             type="number"
@@ -140,7 +159,10 @@ function ClusterFields({
             onChange={(event) => set("leafLifetimeDays", event.target.value)}
           />
         </Field>
-        <Field label={t("clusters.minTls")} error={fieldMessage(error, "tls.minTlsVersion")}>
+        <Field
+          label={t("clusters.minTls")}
+          error={fieldMessage(error, "tls.minTlsVersion", t("clusters.minTls"))}
+        >
           <select
             name="minTlsVersion"
             value={values.minTlsVersion}
@@ -153,17 +175,22 @@ function ClusterFields({
             ))}
           </select>
         </Field>
-        <label className="field inline">
-          <input
-            name="strict"
-            type="checkbox"
-            checked={values.strict}
-            onChange={(event) => set("strict", event.target.checked)}
-          />
-          <span>{t("clusters.strict")}</span>
-        </label>
+        <div className="field checkbox-field">
+          <label className="field inline">
+            <input
+              name="strict"
+              type="checkbox"
+              checked={values.strict}
+              aria-describedby="strict-help"
+              onChange={(event) => set("strict", event.target.checked)}
+            />
+            <span>{t("clusters.strict")}</span>
+          </label>
+          <small id="strict-help" className="help">
+            {t("clusters.strictHelp")}
+          </small>
+        </div>
       </div>
-      <p className="help">{t("clusters.strictHelp")}</p>
     </>
   );
 }
@@ -222,7 +249,7 @@ function ClusterFormFrame({
           error={mutation.error}
           portsInvalid={portsInvalid}
         />
-        <ErrorBox error={mutation.error} />
+        <ErrorBox error={mutation.error} inline={CLUSTER_FIELDS} />
         <div className="button-row">
           <button type="submit" className="button" disabled={mutation.isPending || portsInvalid}>
             {mutation.isPending ? t("common.saving") : submitLabel}

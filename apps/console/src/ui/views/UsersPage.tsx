@@ -6,8 +6,9 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Field } from "../components/Field";
 import { ErrorBox, QueryState } from "../components/feedback";
 import { RoleOptions } from "../components/RoleOptions";
+import { useFieldErrors } from "../components/useFieldErrors";
 import { useLocale } from "../i18n";
-import { fieldMessage } from "../lib/errors";
+import { MIN_PASSWORD_LENGTH } from "../lib/password";
 import { formatDateTime } from "../lib/time";
 import { type Role, useCan, useSession } from "../session";
 import { useTRPC } from "../trpc";
@@ -143,6 +144,8 @@ function NewUserForm({ onCreated }: { onCreated: () => unknown }) {
     }),
   );
 
+  const fieldErrors = useFieldErrors(create.error);
+
   function submit(event: FormEvent) {
     event.preventDefault();
     create.mutate({ username: username.trim(), password, role });
@@ -152,21 +155,31 @@ function NewUserForm({ onCreated }: { onCreated: () => unknown }) {
     <section className="panel">
       <h2>{t("users.new")}</h2>
       <form className="filters" onSubmit={submit}>
-        <Field label={t("auth.username")} error={fieldMessage(create.error, "username")}>
+        <Field label={t("auth.username")} error={fieldErrors.message("username")}>
           <input
             name="new-username"
             value={username}
-            onChange={(event) => setUsername(event.target.value)}
+            onChange={(event) => {
+              setUsername(event.target.value);
+              fieldErrors.edited("username");
+            }}
             required
           />
         </Field>
-        <Field label={t("auth.password")} error={fieldMessage(create.error, "password")}>
+        <Field
+          label={t("auth.password")}
+          help={t("auth.passwordRule", { min: MIN_PASSWORD_LENGTH })}
+          error={fieldErrors.message("password")}
+        >
           <input
             name="new-password"
             type="password"
             autoComplete="new-password"
             value={password}
-            onChange={(event) => setPassword(event.target.value)}
+            onChange={(event) => {
+              setPassword(event.target.value);
+              fieldErrors.edited("password");
+            }}
             required
           />
         </Field>
@@ -181,7 +194,7 @@ function NewUserForm({ onCreated }: { onCreated: () => unknown }) {
           </button>
         </div>
       </form>
-      <ErrorBox error={create.error} />
+      <ErrorBox error={create.error} inline={["username", "password"]} />
     </section>
   );
 }
