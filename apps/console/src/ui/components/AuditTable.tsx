@@ -1,6 +1,7 @@
 "use client";
 // Table of audit events, shared by the audit page, the overview and the host page.
 import { useLocale } from "../i18n";
+import { actorBadge, isActorType } from "../lib/actor";
 import { formatDateTime } from "../lib/time";
 
 export interface AuditRow {
@@ -14,6 +15,25 @@ export interface AuditRow {
   sourceAddress: string | null;
   before?: unknown;
   after?: unknown;
+}
+
+/** Shows the actor's name (its type when it has none), with a type badge only where it adds to the name. */
+function ActorCell({ actorType, actorName }: { actorType: string; actorName: string | null }) {
+  const t = useLocale().t;
+  const typeLabel = (type: string) => (isActorType(type) ? t(`audit.actorType.${type}`) : type);
+  const badge = actorBadge(actorType, actorName);
+
+  return (
+    <>
+      {actorName ?? typeLabel(actorType)}
+      {badge && (
+        <>
+          {" "}
+          <span className="badge">{typeLabel(badge)}</span>
+        </>
+      )}
+    </>
+  );
 }
 
 export function AuditTable({ events, showDetails = false }: { events: AuditRow[]; showDetails?: boolean }) {
@@ -38,14 +58,21 @@ export function AuditTable({ events, showDetails = false }: { events: AuditRow[]
                 {formatDateTime(event.at, locale)}
               </td>
               <td data-label={t("audit.actor")}>
-                {event.actorName ?? event.actorType} <span className="badge">{event.actorType}</span>
+                <ActorCell actorType={event.actorType} actorName={event.actorName} />
               </td>
               <td data-label={t("audit.action")} className="mono nowrap">
                 {event.action}
               </td>
               <td data-label={t("audit.target")}>
                 {event.targetType}
-                {event.targetId && <span className="mono"> {event.targetId.slice(0, 8)}</span>}
+                {event.targetId && (
+                  <>
+                    {" "}
+                    <span className="mono nowrap" title={event.targetId}>
+                      {event.targetId.slice(0, 8)}
+                    </span>
+                  </>
+                )}
               </td>
               {showDetails && <td data-label={t("audit.source")}>{event.sourceAddress ?? "—"}</td>}
               {showDetails && (

@@ -180,7 +180,7 @@ export function CertificatesPage() {
                     <td data-label={t("certs.keyType")}>{authority.keyType}</td>
                     <td data-label={t("common.state")}>
                       <span className={authority.state === "active" ? "badge ok" : "badge"}>
-                        {authority.state}
+                        {t(`certState.${authority.state}`)}
                       </span>
                     </td>
                     <td data-label={t("certs.notAfter")}>{formatDate(authority.notAfter, locale)}</td>
@@ -269,7 +269,7 @@ export function CertificatesPage() {
                               : "badge"
                         }
                       >
-                        {leaf.state}
+                        {t(`certState.${leaf.state}`)}
                       </span>
                     </td>
                     <td data-label={t("certs.notAfter")}>{formatDate(leaf.notAfter, locale)}</td>
