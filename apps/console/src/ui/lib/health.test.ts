@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countLinks, readHealth } from "./health";
+import { countLinks, failedStatClass, healthyStatClass, readHealth } from "./health";
 
 const report = {
   stunnelAlive: true,
@@ -44,5 +44,23 @@ describe("countLinks of one cluster", () => {
     const other = { ...report, probes: report.probes.map((probe) => ({ ...probe, clusterId: "d" })) };
     expect(countLinks([readHealth(report), readHealth(other)], "c")).toEqual({ ok: 1, failing: 1 });
     expect(countLinks([readHealth(other)], "c")).toEqual({ ok: 0, failing: 0 });
+  });
+});
+
+describe("healthyStatClass", () => {
+  it("is green only for healthy counts without failures", () => {
+    expect(healthyStatClass(3, 0)).toBe("stat ok");
+  });
+
+  it("is neutral for zero or when some failed", () => {
+    expect(healthyStatClass(0, 0)).toBe("stat");
+    expect(healthyStatClass(2, 1)).toBe("stat");
+  });
+});
+
+describe("failedStatClass", () => {
+  it("is red from the first failure", () => {
+    expect(failedStatClass(0)).toBe("stat");
+    expect(failedStatClass(1)).toBe("stat failing");
   });
 });

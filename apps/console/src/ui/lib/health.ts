@@ -78,3 +78,17 @@ export function countLinks(
   }
   return { ok, failing };
 }
+
+/**
+ * Returns the class of an overview figure counting healthy things: "ok" only when some are
+ * healthy and none of the same kind failed, because a green zero or a green count next to
+ * failures would read as all clear.
+ */
+export function healthyStatClass(healthy: number, failed: number): string {
+  return healthy > 0 && failed === 0 ? "stat ok" : "stat";
+}
+
+/** Returns the class of an overview figure counting failures: red from the first one. */
+export function failedStatClass(failed: number): string {
+  return failed > 0 ? "stat failing" : "stat";
+}

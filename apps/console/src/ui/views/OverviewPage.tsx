@@ -6,7 +6,7 @@ import Link from "next/link";
 import { AuditTable } from "../components/AuditTable";
 import { Empty, ErrorBox, Loading } from "../components/feedback";
 import { useLocale } from "../i18n";
-import { countLinks, readHealth } from "../lib/health";
+import { countLinks, failedStatClass, healthyStatClass, readHealth } from "../lib/health";
 import { daysUntil, expiryTone, formatDate } from "../lib/time";
 import { useTRPC } from "../trpc";
 
@@ -31,6 +31,7 @@ export function OverviewPage() {
   if (!clusters.data || !hosts.data) return <Loading />;
 
   const online = hosts.data.filter((host) => host.observed?.connected).length;
+  const offline = hosts.data.length - online;
   const healths = hosts.data.map((host) => readHealth(host.observed?.health));
   const links = countLinks(healths);
   const expiring = [...(certificates.data ?? [])]
@@ -48,22 +49,19 @@ export function OverviewPage() {
           <strong>{clusters.data.length}</strong>
           <span>{t("overview.clusters")}</span>
         </div>
-        <div className="stat ok" data-testid="stat-hosts-online">
+        <div className={healthyStatClass(online, offline)} data-testid="stat-hosts-online">
           <strong>{online}</strong>
           <span>{t("overview.hostsOnline")}</span>
         </div>
-        <div
-          className={hosts.data.length - online > 0 ? "stat failing" : "stat"}
-          data-testid="stat-hosts-offline"
-        >
-          <strong>{hosts.data.length - online}</strong>
+        <div className={failedStatClass(offline)} data-testid="stat-hosts-offline">
+          <strong>{offline}</strong>
           <span>{t("overview.hostsOffline")}</span>
         </div>
-        <div className="stat ok" data-testid="stat-links-ok">
+        <div className={healthyStatClass(links.ok, links.failing)} data-testid="stat-links-ok">
           <strong>{links.ok}</strong>
           <span>{t("overview.linksHealthy")}</span>
         </div>
-        <div className={links.failing > 0 ? "stat failing" : "stat"} data-testid="stat-links-failing">
+        <div className={failedStatClass(links.failing)} data-testid="stat-links-failing">
           <strong>{links.failing}</strong>
           <span>{t("overview.linksFailing")}</span>
         </div>
