@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { circleLayout, linkState } from "./layout";
+import { circleLayout, labelSide, linkState } from "./layout";
 
 describe("circleLayout", () => {
   it("puts a single node in the centre", () => {
@@ -36,5 +36,23 @@ describe("linkState", () => {
   it("ignores probes of another cluster", () => {
     const a = { id: "a", probes: [probe("b", false, "c2")] };
     expect(linkState("c1", a, { id: "b", probes: null })).toBe("unknown");
+  });
+});
+
+describe("labelSide", () => {
+  const centre = { x: 0, y: 0 };
+
+  it("faces away from the centre", () => {
+    const sides = circleLayout(4, 0, 0, 10).map((point) => labelSide(point, centre));
+    expect(sides).toEqual(["above", "right", "below", "left"]);
+  });
+
+  it("puts the label of a lone node below it", () => {
+    expect(labelSide(centre, centre)).toBe("below");
+  });
+
+  it("puts both labels of two nodes outside the edge", () => {
+    const sides = circleLayout(2, 0, 0, 10).map((point) => labelSide(point, centre));
+    expect(sides).toEqual(["above", "below"]);
   });
 });

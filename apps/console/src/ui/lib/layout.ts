@@ -40,3 +40,19 @@ export function linkState(
   if (results.length === 0) return "unknown";
   return results.every((probe) => probe.ok) ? "ok" : "failing";
 }
+
+/** Side of a node, away from the circle's centre, where its name and address go. */
+export type LabelSide = "above" | "below" | "left" | "right";
+
+/**
+ * Returns the side of a node that faces away from the centre, so that no edge (every edge
+ * runs between nodes on the circle, through its inside) passes through the label. A node
+ * in the centre (the only node) gets its label below.
+ */
+export function labelSide(point: Point, centre: Point): LabelSide {
+  const dx = point.x - centre.x;
+  const dy = point.y - centre.y;
+  if (Math.abs(dx) < 1e-6 && Math.abs(dy) < 1e-6) return "below";
+  if (Math.abs(dy) > Math.abs(dx)) return dy < 0 ? "above" : "below";
+  return dx < 0 ? "left" : "right";
+}
