@@ -70,7 +70,20 @@ test("first-run setup creates the admin", async () => {
   await expect(page).toHaveURL(/\/setup$/);
   await expect(page.getByRole("heading", { name: "First-run setup" })).toBeVisible();
   await page.getByLabel("User name").fill(ADMIN.username);
+  await expect(page.getByText("At least 12 characters.")).toBeVisible();
+
+  // A too-short password is reported once, under its field, and clears on the next edit.
+  await page.getByLabel("Password", { exact: true }).fill("short");
+  await page.getByLabel("Repeat password").fill("short");
+  errors.expect(/Failed to load resource.*400/);
+  await page.getByRole("button", { name: "Create administrator" }).click();
+  await expect(page.locator(".field-error")).toHaveCount(1);
+  await expect(page.locator(".field-error")).toContainText("too short");
+  await expect(page.locator(".error-box")).toHaveCount(0);
+  await shot("setup-error");
   await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+  await expect(page.getByText("too short")).toHaveCount(0);
+
   await page.getByLabel("Repeat password").fill(`${ADMIN.password}x`);
   await expect(page.getByText("The two passwords differ.")).toBeVisible();
   await page.getByLabel("Repeat password").fill(ADMIN.password);
@@ -90,6 +103,14 @@ test("log out and log in again", async () => {
   await shot("login");
 
   await page.getByLabel("User name").fill(ADMIN.username);
+  await page.getByLabel("Password").fill(`${ADMIN.password}x`);
+  errors.expect(/Failed to load resource.*401/);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.locator(".error-box")).toHaveText(
+    "Wrong user name or password, or the account is disabled.",
+  );
+  await shot("login-error");
+
   await page.getByLabel("Password").fill(ADMIN.password);
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
@@ -105,12 +126,13 @@ test("create a cluster from a preset", async () => {
   await expect(page.getByLabel("Protected ports")).toHaveValue("6379, 16379");
   await expect(page.getByLabel("Inbound TLS port base")).toHaveValue("19200");
 
-  // The API's field error shows next to the field.
+  // The API's field error shows once, next to the field and under the form's label.
   await page.getByLabel("Name").fill("bad name!");
   errors.expect(/Failed to load resource.*400/);
   await page.getByRole("button", { name: "Create" }).click();
-  await expect(page.locator(".error-box")).toContainText("name");
-  await expect(page.locator(".field-error").first()).toBeVisible();
+  await expect(page.locator(".field-error")).toHaveCount(1);
+  await expect(page.locator(".field-error")).toContainText("Name");
+  await expect(page.locator(".error-box")).toHaveCount(0);
   await shot("cluster-new-error");
 
   await page.getByLabel("Name").fill(CLUSTER);
@@ -369,6 +391,17 @@ test("zh-CN locale renders and persists", async () => {
   await page.goto(clusterUrl);
   await expect(page.getByRole("heading", { name: "拓扑" })).toBeVisible();
   await shot("cluster-zh-CN");
+
+  // Certificate states and audit actor types come from the dictionary too.
+  await page.goto("/certificates");
+  await expect(page.getByText("已吊销", { exact: true }).first()).toBeVisible();
+  await expect(page.getByText("有效", { exact: true }).first()).toBeVisible();
+  await shot("certificates-zh-CN");
+  await page.goto("/audit");
+  await expect(page.getByTestId("audit-table")).toContainText("系统");
+  await shot("audit-zh-CN");
+
+  await page.goto(clusterUrl);
   await page.getByTestId("locale-switcher").selectOption("en");
   await expect(page.getByRole("heading", { name: "Topology" })).toBeVisible();
 });
