@@ -63,15 +63,13 @@ export function AuditTable({ events, showDetails = false }: { events: AuditRow[]
               <td data-label={t("audit.action")} className="mono nowrap">
                 {event.action}
               </td>
-              <td data-label={t("audit.target")}>
+              <td data-label={t("audit.target")} className="nowrap">
                 {event.targetType}
                 {event.targetId && (
-                  <>
+                  <span className="mono" title={event.targetId}>
                     {" "}
-                    <span className="mono nowrap" title={event.targetId}>
-                      {event.targetId.slice(0, 8)}
-                    </span>
-                  </>
+                    {event.targetId.slice(0, 8)}
+                  </span>
                 )}
               </td>
               {showDetails && <td data-label={t("audit.source")}>{event.sourceAddress ?? "—"}</td>}
