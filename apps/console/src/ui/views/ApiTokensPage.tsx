@@ -69,7 +69,11 @@ export function ApiTokensPage() {
               <RoleOptions />
             </select>
           </Field>
-          <Field label={t("tokens.expiresInDays")} error={fieldMessage(create.error, "expiresInDays")}>
+          <Field
+            label={t("tokens.expiresInDays")}
+            help={t("tokens.expiresHelp")}
+            error={fieldMessage(create.error, "expiresInDays")}
+          >
             <input
               name="token-days"
               type="number"
