@@ -1,4 +1,4 @@
-// How the audit log names who acted: the actor's name, plus its type where that adds to it.
+// Audit actor display: the actor's name, plus its type where that adds to the name.
 
 export const ACTOR_TYPES = ["user", "system", "agent", "api_token"] as const;
 export type ActorType = (typeof ACTOR_TYPES)[number];

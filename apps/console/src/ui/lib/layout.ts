@@ -45,8 +45,8 @@ export function linkState(
 export type LabelSide = "above" | "below" | "left" | "right";
 
 /**
- * Returns the side of a node that faces away from the centre, so that no edge (every edge
- * runs between nodes on the circle, through its inside) passes through the label. A node
+ * Returns the side of a node that faces away from the centre. Edges run between nodes on
+ * the circle, through its inside, so a label on the outer side stays clear of them. A node
  * in the centre (the only node) gets its label below.
  */
 export function labelSide(point: Point, centre: Point): LabelSide {
