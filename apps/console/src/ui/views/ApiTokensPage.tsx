@@ -56,7 +56,7 @@ export function ApiTokensPage() {
       <section className="panel">
         <h2>{t("tokens.new")}</h2>
         <form className="filters" onSubmit={submit}>
-          <Field label={t("common.name")} error={fieldMessage(create.error, "name")}>
+          <Field label={t("common.name")} error={fieldMessage(create.error, "name", t("common.name"))}>
             <input
               name="token-name"
               value={name}
@@ -72,7 +72,7 @@ export function ApiTokensPage() {
           <Field
             label={t("tokens.expiresInDays")}
             help={t("tokens.expiresHelp")}
-            error={fieldMessage(create.error, "expiresInDays")}
+            error={fieldMessage(create.error, "expiresInDays", t("tokens.expiresInDays"))}
           >
             <input
               name="token-days"
@@ -88,7 +88,7 @@ export function ApiTokensPage() {
             </button>
           </div>
         </form>
-        <ErrorBox error={create.error} />
+        <ErrorBox error={create.error} inline={["name", "expiresInDays"]} />
         {create.data && (
           <div className="notice" data-testid="api-token-secret">
             <p>{t("tokens.secretOnce")}</p>

@@ -152,7 +152,7 @@ export function SetupPage() {
     <AuthCard title={t("auth.setupTitle")}>
       <p className="help">{t("auth.setupIntro")}</p>
       <form className="stack" onSubmit={submit}>
-        <Field label={t("auth.username")} error={fieldErrors.message("username")}>
+        <Field label={t("auth.username")} error={fieldErrors.message("username", t("auth.username"))}>
           <input
             name="username"
             autoComplete="username"
@@ -167,7 +167,7 @@ export function SetupPage() {
         <Field
           label={t("auth.password")}
           help={t("auth.passwordRule", { min: MIN_PASSWORD_LENGTH })}
-          error={fieldErrors.message("password")}
+          error={fieldErrors.message("password", t("auth.password"))}
         >
           <input
             name="password"

@@ -401,7 +401,10 @@ function ImportAuthorityDialog({
     <dialog ref={ref} className="dialog wide" onClose={onClose} aria-labelledby="import-title">
       <form className="stack" onSubmit={submit}>
         <h2 id="import-title">{t("certs.import")}</h2>
-        <Field label={t("certs.cluster")} error={fieldMessage(importCa.error, "clusterId")}>
+        <Field
+          label={t("certs.cluster")}
+          error={fieldMessage(importCa.error, "clusterId", t("certs.cluster"))}
+        >
           <select value={clusterId} onChange={(event) => setClusterId(event.target.value)} required>
             <option value="" />
             {clusters.map((cluster) => (
@@ -411,13 +414,19 @@ function ImportAuthorityDialog({
             ))}
           </select>
         </Field>
-        <Field label={t("certs.importCert")} error={fieldMessage(importCa.error, "certPem")}>
+        <Field
+          label={t("certs.importCert")}
+          error={fieldMessage(importCa.error, "certPem", t("certs.importCert"))}
+        >
           <textarea rows={6} value={certPem} onChange={(event) => setCertPem(event.target.value)} required />
         </Field>
-        <Field label={t("certs.importKey")} error={fieldMessage(importCa.error, "keyPem")}>
+        <Field
+          label={t("certs.importKey")}
+          error={fieldMessage(importCa.error, "keyPem", t("certs.importKey"))}
+        >
           <textarea rows={6} value={keyPem} onChange={(event) => setKeyPem(event.target.value)} required />
         </Field>
-        <ErrorBox error={importCa.error} />
+        <ErrorBox error={importCa.error} inline={["clusterId", "certPem", "keyPem"]} />
         <div className="dialog-actions">
           <button type="button" className="button secondary" onClick={onClose}>
             {t("common.cancel")}

@@ -253,7 +253,10 @@ function AddExistingHost({
     <form className="stack" onSubmit={submit}>
       <h3>{t("cluster.addExisting")}</h3>
       <div className="filters">
-        <Field label={t("cluster.selectHost")} error={fieldMessage(add.error, "hostId")}>
+        <Field
+          label={t("cluster.selectHost")}
+          error={fieldMessage(add.error, "hostId", t("cluster.selectHost"))}
+        >
           <select value={hostId} onChange={(event) => setHostId(event.target.value)} required>
             <option value="" />
             {candidates.map((host) => (
@@ -263,7 +266,7 @@ function AddExistingHost({
             ))}
           </select>
         </Field>
-        <Field label={t("cluster.address")} error={fieldMessage(add.error, "address")}>
+        <Field label={t("cluster.address")} error={fieldMessage(add.error, "address", t("cluster.address"))}>
           <input value={address} onChange={(event) => setAddress(event.target.value)} required />
         </Field>
         <div>
@@ -272,7 +275,7 @@ function AddExistingHost({
           </button>
         </div>
       </div>
-      <ErrorBox error={add.error} />
+      <ErrorBox error={add.error} inline={["hostId", "address"]} />
     </form>
   );
 }

@@ -155,7 +155,7 @@ function NewUserForm({ onCreated }: { onCreated: () => unknown }) {
     <section className="panel">
       <h2>{t("users.new")}</h2>
       <form className="filters" onSubmit={submit}>
-        <Field label={t("auth.username")} error={fieldErrors.message("username")}>
+        <Field label={t("auth.username")} error={fieldErrors.message("username", t("auth.username"))}>
           <input
             name="new-username"
             value={username}
@@ -169,7 +169,7 @@ function NewUserForm({ onCreated }: { onCreated: () => unknown }) {
         <Field
           label={t("auth.password")}
           help={t("auth.passwordRule", { min: MIN_PASSWORD_LENGTH })}
-          error={fieldErrors.message("password")}
+          error={fieldErrors.message("password", t("auth.password"))}
         >
           <input
             name="new-password"
