@@ -14,6 +14,8 @@ export function Field({
   error?: string;
   children: ReactNode;
 }) {
+  // NOTE: the help and error are not linked to the control with aria-describedby, so a
+  // screen reader reaches them only by reading on past the control.
   return (
     <div className="field">
       {/* biome-ignore lint/a11y/noLabelWithoutControl: the control is passed in as children */}
