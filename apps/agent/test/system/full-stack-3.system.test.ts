@@ -3,18 +3,18 @@
 // with the replicas pointed at a's own address and port 6379. A fourth host joins later and
 // every host converges by reload: same stunnel pid, same replication connection. Replication
 // then continues after b's agent is killed and after the control plane is stopped.
-import { type ChildProcess, execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgent } from "../../src/agent";
 import type { AgentStatus } from "../../src/status";
+import { agentBin, agentCommand, agentStatus, stopLeftoverPostgres } from "../support/full-stack";
 import { type NetnsHost, NetnsLab, waitFor } from "../support/netns";
 
 const controlPlaneScript = join(import.meta.dirname, "fixtures/control-plane-api.mjs");
-const agentBin = join(import.meta.dirname, "../../bin/tunnelfleet-agent.mjs");
 const CONTROL_PLANE_ADDRESS = "10.213.0.100";
 const REDIS_PORT = "6379";
 
@@ -41,35 +41,6 @@ function node(name: string): Node {
   const found = nodes.find((candidate) => candidate.name === name);
   if (!found) throw new Error(`no node named ${name}`);
   return found;
-}
-
-function agentCommand(target: Node, args: string[], timeoutMs = 90_000): string {
-  return execFileSync(
-    "ip",
-    [
-      "netns",
-      "exec",
-      target.host.name,
-      process.execPath,
-      agentBin,
-      ...args,
-      "--state-dir",
-      target.stateDir,
-      "--run-dir",
-      target.runDir,
-    ],
-    { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] },
-  );
-}
-
-function status(target: Node): AgentStatus | undefined {
-  try {
-    return JSON.parse(agentCommand(target, ["status", "--json"])) as AgentStatus;
-  } catch (error) {
-    // status exits 2 while the node is not healthy, and its JSON is still on stdout.
-    const stdout = (error as { stdout?: string }).stdout;
-    return stdout ? (JSON.parse(stdout) as AgentStatus) : undefined;
-  }
 }
 
 /** Runs redis-cli against the node's own Redis from inside its namespace, and throws on failure. */
@@ -133,14 +104,14 @@ async function waitHealthy(target: Node, accept: (current: AgentStatus) => boole
     return await waitFor(
       `node ${target.name} to apply and report healthy`,
       () => {
-        const current = status(target);
+        const current = agentStatus(target);
         return current?.healthy && accept(current) ? current : undefined;
       },
       150_000,
     );
   } catch (error) {
     throw new Error(
-      `${(error as Error).message}\nlast status: ${JSON.stringify(status(target))}\nagent log:\n${target.agentLog}`,
+      `${(error as Error).message}\nlast status: ${JSON.stringify(agentStatus(target))}\nagent log:\n${target.agentLog}`,
     );
   }
 }
@@ -192,6 +163,8 @@ beforeAll(() => {
       runDir: join(workDir, name, "run"),
       agentLog: "",
     });
+    // A replica's full sync writes a temporary RDB file into the working directory, and
+    // Redis 7 by default accepts `dir` only at start, so each server gets its own here.
     const redisDir = join(workDir, name, "redis");
     mkdirSync(redisDir, { recursive: true });
     const server = lab.spawnIn(host.name, "redis-server", [
@@ -287,30 +260,6 @@ afterAll(async () => {
   }
 }, 120_000);
 
-/** Stops the control plane's embedded PostgreSQL by the pid in its postmaster.pid, if it still runs. */
-function stopLeftoverPostgres(dataDir: string): void {
-  const search = (dir: string): string | undefined => {
-    if (!existsSync(dir)) return undefined;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isFile() && entry.name === "postmaster.pid") return path;
-      if (entry.isDirectory()) {
-        const found = search(path);
-        if (found) return found;
-      }
-    }
-    return undefined;
-  };
-  try {
-    const pidFile = search(dataDir);
-    if (!pidFile) return;
-    const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
-    if (pid > 0) process.kill(pid, "SIGTERM");
-  } catch {
-    // already stopped
-  }
-}
-
 describe("full stack with three Redis hosts", () => {
   it("replicates from a to b and c", { timeout: 420_000 }, async () => {
     const { commands } = await ready!;
@@ -323,6 +272,14 @@ describe("full stack with three Redis hosts", () => {
     for (const replica of [b, c]) {
       expect(lab.execIn(replica.host.name, "iptables-save", ["-t", "nat"]).stdout).toContain(
         `-d ${a.address}/32`,
+      );
+    }
+
+    for (const target of [a, b, c]) {
+      await waitFor(
+        `Redis on ${target.name} to answer PING`,
+        () => redis(target, ["PING"]) === "PONG",
+        30_000,
       );
     }
 
@@ -342,7 +299,7 @@ describe("full stack with three Redis hosts", () => {
 
   it("adds d without restarting stunnel", { timeout: 420_000 }, async () => {
     const [a, b, c, d] = [node("a"), node("b"), node("c"), node("d")];
-    const before = new Map([a, b, c].map((target) => [target.name, status(target)!]));
+    const before = new Map([a, b, c].map((target) => [target.name, agentStatus(target)!]));
     for (const target of [a, b, c]) expect(before.get(target.name)?.stunnelPid).toBeGreaterThan(0);
     const portsBefore = replicaPorts(a);
     expect(portsBefore).toHaveLength(2);
@@ -367,7 +324,7 @@ describe("full stack with three Redis hosts", () => {
 
   it("replicates without agent or control plane", { timeout: 240_000 }, async () => {
     const [a, b, c] = [node("a"), node("b"), node("c")];
-    const stunnelOnB = status(b)?.stunnelPid;
+    const stunnelOnB = agentStatus(b)?.stunnelPid;
     expect(stunnelOnB).toBeGreaterThan(0);
 
     expect(isRunning(b.agent)).toBe(true);
@@ -379,6 +336,6 @@ describe("full stack with three Redis hosts", () => {
     process.kill(controlPlane!.pid!, "SIGTERM");
     await waitFor("the control plane to stop", () => !isRunning(controlPlane), 60_000);
     await expectReplicated(a, [b, c], "control-plane-stopped");
-    expect(status(b)?.stunnelPid, "stunnel on b changed without its agent").toBe(stunnelOnB);
+    expect(agentStatus(b)?.stunnelPid, "stunnel on b changed without its agent").toBe(stunnelOnB);
   });
 });

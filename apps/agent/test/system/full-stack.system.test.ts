@@ -2,17 +2,16 @@
 // PostgreSQL, gateway) runs in its own namespace on the bridge. Two nodes join it with
 // real join tokens and run `tunnelfleet-agent run`, and Redis traffic between them must
 // flow through the tunnels the control plane planned and signed.
-import { type ChildProcess, execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgent } from "../../src/agent";
-import type { AgentStatus } from "../../src/status";
+import { agentBin, agentCommand, agentStatus, stopLeftoverPostgres } from "../support/full-stack";
 import { type NetnsHost, NetnsLab, waitFor } from "../support/netns";
 
 const controlPlaneScript = join(import.meta.dirname, "fixtures/control-plane.mjs");
-const agentBin = join(import.meta.dirname, "../../bin/tunnelfleet-agent.mjs");
 const CONTROL_PLANE_ADDRESS = "10.213.0.100";
 
 interface Node {
@@ -30,35 +29,6 @@ let controlPlane: ChildProcess | undefined;
 const agentProcesses: ChildProcess[] = [];
 let joinData: { url: string; caHash: string; tokens: Record<string, string> } | undefined;
 let controlPlaneOutput = "";
-
-function agentCommand(node: Node, args: string[], timeoutMs = 60_000): string {
-  return execFileSync(
-    "ip",
-    [
-      "netns",
-      "exec",
-      node.host.name,
-      process.execPath,
-      agentBin,
-      ...args,
-      "--state-dir",
-      node.stateDir,
-      "--run-dir",
-      node.runDir,
-    ],
-    { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] },
-  );
-}
-
-function status(node: Node): AgentStatus | undefined {
-  try {
-    return JSON.parse(agentCommand(node, ["status", "--json"])) as AgentStatus;
-  } catch (error) {
-    // status exits 2 while the node is not healthy; its JSON is still on stdout.
-    const stdout = (error as { stdout?: string }).stdout;
-    return stdout ? (JSON.parse(stdout) as AgentStatus) : undefined;
-  }
-}
 
 beforeAll(async () => {
   // The embedded PostgreSQL runs as an unprivileged user and must reach its data
@@ -128,29 +98,6 @@ afterAll(async () => {
   }
 }, 120_000);
 
-/** Stops the embedded PostgreSQL of the control plane by the pid in its postmaster.pid, if it still runs. */
-function stopLeftoverPostgres(dataDir: string): void {
-  const search = (dir: string): string | undefined => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isFile() && entry.name === "postmaster.pid") return path;
-      if (entry.isDirectory()) {
-        const found = search(path);
-        if (found) return found;
-      }
-    }
-    return undefined;
-  };
-  try {
-    const pidFile = search(dataDir);
-    if (!pidFile) return;
-    const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
-    if (pid > 0) process.kill(pid, "SIGTERM");
-  } catch {
-    // already stopped
-  }
-}
-
 describe("full stack in network namespaces", () => {
   it("joins, applies and carries Redis traffic", { timeout: 300_000 }, async () => {
     // A control plane that exits early ends the wait at once, with its output.
@@ -199,7 +146,7 @@ describe("full stack in network namespaces", () => {
       const healthy = await waitFor(
         `node ${node.name} to apply and report healthy`,
         () => {
-          const current = status(node);
+          const current = agentStatus(node);
           return current?.healthy ? current : undefined;
         },
         120_000,
