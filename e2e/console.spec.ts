@@ -168,6 +168,9 @@ async function addHost(hostName: string, address: string): Promise<JoinedAgent> 
   await expect(wizard.getByTestId("join-command")).toBeVisible();
   const command = (await wizard.getByTestId("join-command").textContent()) ?? "";
   expect(command).toContain("--token");
+  const installCommand = (await wizard.getByTestId("install-command").textContent()) ?? "";
+  expect(installCommand).toContain("sha256sum");
+  expect(installCommand).toContain("--cacert");
   await expect(wizard.getByTestId("join-expiry")).toContainText("The token expires at");
   if (agents.length === 0) await shot("add-host-wizard");
 

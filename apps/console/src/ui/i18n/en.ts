@@ -128,7 +128,9 @@ export const en = {
   "wizard.addressHelp": "The IP address the application uses to reach this host.",
   "wizard.lifetime": "Token lifetime (minutes)",
   "wizard.createToken": "Create join token",
-  "wizard.commandIntro": "Run this once, as root, on the new host. The token is shown only now.",
+  "wizard.commandIntro":
+    "Run this line once, as root, on the new host: it checks the control plane's CA pin, installs the agent, joins and starts it. The token is shown only now.",
+  "wizard.manualIntro": "Agent already installed on the host? Join with this command instead:",
   "wizard.expiresAt": "The token expires at {time}.",
   "wizard.waiting": "Waiting for the host to join…",
   "wizard.joined": "{host} joined.",

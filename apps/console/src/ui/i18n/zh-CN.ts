@@ -125,7 +125,9 @@ export const zhCN: Dictionary = {
   "wizard.addressHelp": "应用访问此主机所用的 IP 地址。",
   "wizard.lifetime": "令牌有效期（分钟）",
   "wizard.createToken": "创建加入令牌",
-  "wizard.commandIntro": "在新主机上以 root 身份运行一次。令牌只显示这一次。",
+  "wizard.commandIntro":
+    "在新主机上以 root 身份运行这一行命令一次：它会校验控制平面的 CA 指纹，安装 agent，加入并启动它。令牌只显示这一次。",
+  "wizard.manualIntro": "主机上已经安装了 agent？请改用以下命令加入：",
   "wizard.expiresAt": "令牌将于 {time} 过期。",
   "wizard.waiting": "正在等待主机加入…",
   "wizard.joined": "{host} 已加入。",

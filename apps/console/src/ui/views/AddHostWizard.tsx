@@ -118,6 +118,13 @@ export function AddHostWizard({
           <h3>{t("wizard.step2")}</h3>
           <p>{t("wizard.commandIntro")}</p>
           <div className="command">
+            <pre className="code" data-testid="install-command">
+              {token.installCommand}
+            </pre>
+            <CopyButton text={token.installCommand} />
+          </div>
+          <p className="help">{t("wizard.manualIntro")}</p>
+          <div className="command">
             <pre className="code" data-testid="join-command">
               {token.command}
             </pre>
