@@ -1,8 +1,9 @@
 // The whole product with the control plane, in network namespaces. Three hosts join with
 // join tokens from the REST API, and Redis replicates from a to b and c through the tunnels,
 // with the replicas pointed at a's own address and port 6379. A fourth host joins later and
-// every host converges by reload: same stunnel pid, same replication connection. Replication
-// then continues after b's agent is killed and after the control plane is stopped.
+// every host converges by reload: same stunnel pid, same replication connection. A bundle
+// that c cannot apply is reported, and c keeps its last one. Replication then continues after
+// b's agent is killed and after the control plane is stopped.
 import type { ChildProcess } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,7 +34,9 @@ const workDir = mkdtempSync(join(tmpdir(), "tf-agent-fullstack3-"));
 const nodes: Node[] = [];
 let controlPlane: ChildProcess | undefined;
 let controlPlaneLog = "";
-let ready: Promise<{ commands: Record<string, string> }> | undefined;
+let ready:
+  | Promise<{ cluster: { appPorts: number[]; inboundPortBase: number }; commands: Record<string, string> }>
+  | undefined;
 const pending = new Map<number, (reply: Record<string, unknown>) => void>();
 let nextRequestId = 1;
 
@@ -217,7 +220,12 @@ beforeAll(() => {
       }
       if (message.ready === true) {
         clearTimeout(timer);
-        resolve(message as { commands: Record<string, string> });
+        resolve(
+          message as {
+            cluster: { appPorts: number[]; inboundPortBase: number };
+            commands: Record<string, string>;
+          },
+        );
       } else if (typeof message.id === "number") {
         pending.get(message.id)?.(message);
         pending.delete(message.id);
@@ -268,7 +276,7 @@ describe("full stack with three Redis hosts", () => {
       expect(joinAndRun(target, commands[target.name]!)).toContain(`as host ${target.name}`);
     }
     for (const target of [a, b, c]) await waitHealthy(target);
-    // The replicas reach a's address unchanged; their kernel steers it into the local tunnel.
+    // The replicas reach a's address unchanged, and their kernel steers it into the local tunnel.
     for (const replica of [b, c]) {
       expect(lab.execIn(replica.host.name, "iptables-save", ["-t", "nat"]).stdout).toContain(
         `-d ${a.address}/32`,
@@ -320,6 +328,76 @@ describe("full stack with three Redis hosts", () => {
     }
     expect(replicaPorts(a), "a replica's connection to a was re-established").toEqual(portsBefore);
     await expectReplicated(a, [b, c], "after-d");
+  });
+
+  it("reports a bundle c cannot apply", { timeout: 300_000 }, async () => {
+    const [a, b, c] = [node("a"), node("b"), node("c")];
+    const { cluster } = await ready!;
+    const before = new Map([a, b, c].map((target) => [target.name, agentStatus(target)!]));
+    const portsBefore = replicaPorts(a);
+
+    // One more app port adds an inbound service on the next port after the existing ones,
+    // which another program already listens on in c's namespace.
+    const takenPort = cluster.inboundPortBase + cluster.appPorts.length;
+    const squatter = lab.spawnIn(c.host.name, process.execPath, [
+      "-e",
+      `require("node:net").createServer().listen(${takenPort}, "0.0.0.0", () => console.log("listening"))`,
+    ]);
+    let squatterOutput = "";
+    const keep = (chunk: Buffer) => {
+      squatterOutput += chunk.toString();
+    };
+    squatter.stdout?.on("data", keep);
+    squatter.stderr?.on("data", keep);
+    await waitFor(
+      `a listener on port ${takenPort} in c`,
+      () => {
+        if (!isRunning(squatter)) throw new Error(`the listener exited: ${squatterOutput}`);
+        return squatterOutput.includes("listening");
+      },
+      30_000,
+    );
+
+    await controlPlaneRequest({ op: "cluster", patch: { appPorts: [...cluster.appPorts, 26379] } });
+    // a and b apply the new bundle. They stay unhealthy while c's new inbound port is
+    // not a tunnel, so this waits for the generation only.
+    for (const target of [a, b]) {
+      const previous = before.get(target.name)!;
+      const applied = await waitFor(
+        `${target.name} to apply the bundle with the new app port`,
+        () => {
+          const current = agentStatus(target);
+          return (current?.applied?.generation ?? 0) > (previous.applied?.generation ?? 0)
+            ? current
+            : undefined;
+        },
+        150_000,
+      );
+      expect(applied.stunnelPid, `stunnel on ${target.name} was restarted`).toBe(previous.stunnelPid);
+    }
+
+    const observed = await waitFor(
+      "the control plane to report c's failed apply",
+      async () => {
+        const reply = await controlPlaneRequest({ op: "state" });
+        const states = reply.states as Array<{
+          hostName: string;
+          observed: { applyOk: boolean | null; applyError: string | null } | null;
+        }>;
+        const state = states.find((candidate) => candidate.hostName === "c");
+        return state?.observed?.applyOk === false ? state.observed : undefined;
+      },
+      120_000,
+    );
+    expect(observed.applyError).toContain(String(takenPort));
+
+    const afterC = agentStatus(c);
+    expect(afterC?.applied?.generation, "c did not keep its last good bundle").toBe(
+      before.get("c")?.applied?.generation,
+    );
+    expect(afterC?.stunnelPid).toBe(before.get("c")?.stunnelPid);
+    expect(replicaPorts(a), "a replica's connection to a was re-established").toEqual(portsBefore);
+    await expectReplicated(a, [b, c], "after-rejected-bundle");
   });
 
   it("replicates without agent or control plane", { timeout: 240_000 }, async () => {
