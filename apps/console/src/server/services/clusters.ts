@@ -17,7 +17,7 @@ import { createClusterAuthority, generateAuthorityMaterial } from "./authorities
 import { runChange } from "./change";
 import type { Actor, ServiceDeps } from "./context";
 import { ConflictError, type FieldIssue, InputError, NotFoundError } from "./errors";
-import { checkTopology, keyTypeFromDb, keyTypeToDb, tlsVersionFromDb, tlsVersionToDb } from "./topology";
+import { checkTopology, clusterSpecFromRow, keyTypeToDb, tlsVersionToDb } from "./topology";
 import { type ClusterView, iso } from "./views";
 
 export interface CreateClusterInput {
@@ -48,17 +48,7 @@ type ClusterWithMembers = Prisma.ClusterGetPayload<{ include: typeof clusterIncl
 
 export function clusterToView(row: ClusterWithMembers): ClusterView {
   return {
-    id: row.id,
-    name: row.name,
-    preset: row.preset,
-    appPorts: row.appPorts,
-    inboundPortBase: row.inboundPortBase,
-    tls: {
-      keyType: keyTypeFromDb(row.keyType),
-      leafLifetimeDays: row.leafLifetimeDays,
-      minTlsVersion: tlsVersionFromDb(row.minTlsVersion),
-    },
-    strict: row.strict,
+    ...clusterSpecFromRow(row),
     members: row.memberships.map((membership) => ({
       hostId: membership.hostId,
       hostName: membership.host.name,
