@@ -172,7 +172,7 @@ export class DemoStack {
     return { consoleUrl: this.proxy.url, gatewayUrl: ready.gatewayUrl };
   }
 
-  /** The control plane's last log lines, for failure messages. */
+  /** Returns the control plane's last log lines, for failure messages. */
   controlPlaneLog(): string {
     return this.controlPlaneOutput.trim();
   }
@@ -222,7 +222,7 @@ export class DemoStack {
     return output;
   }
 
-  /** The agent's last log lines on `host`, for failure messages. */
+  /** Returns the agent's last log lines on `host`, for failure messages. */
   agentLog(host: RedisHost): string {
     return (this.agentLogs.get(host.label) ?? "").trim().split("\n").slice(-12).join("\n");
   }
@@ -265,7 +265,7 @@ export class DemoStack {
   async startReplication(timeoutMs = 90_000): Promise<void> {
     for (const replica of this.replicas) {
       const reply = this.redis(replica, ["REPLICAOF", this.primary.address, String(REDIS_PORT)]).trim();
-      if (reply !== "OK") throw new Error(`REPLICAOF on ${replica.label} answered ${reply}`);
+      if (reply !== "OK") throw new Error(`REPLICAOF on ${replica.label} failed: Redis returned ${reply}`);
     }
     for (const replica of this.replicas) {
       await waitFor(

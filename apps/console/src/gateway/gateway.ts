@@ -31,7 +31,7 @@ const MAX_ENROL_BODY_BYTES = 256 * 1024;
 const AUTH_CHECK_CHUNK = 1000;
 /** Minimum time between two authorisation sweeps over all sessions, in ms. */
 const AUTH_SWEEP_MIN_INTERVAL_MS = 1000;
-/** Longest interval between two checks for late hellos, in ms. */
+/** Maximum interval between two checks for late hellos, in ms. */
 const HELLO_CHECK_INTERVAL_MS = 1000;
 
 /** Starts the gateway and resolves once it listens and receives change notifications. */

@@ -147,7 +147,7 @@ export class PushScheduler {
         const [hostId, kind] = hostIds[next++]!;
         try {
           const found = prepared.get(hostId);
-          // Pushed once: the map no longer holds the bundle after this host's turn.
+          // Pushed once: the map no longer contains the bundle after this host's turn.
           prepared.delete(hostId);
           await this.target.syncHost(hostId, kind, found);
         } catch (error) {

@@ -53,7 +53,7 @@ export class AgentSession {
   /** Highest generation queued in this session; an older prebuilt bundle is not sent. */
   private queuedGeneration = 0;
   private readonly sentBundles = new Map<number, string>();
-  // Created on first use, like csrIssuing: an idle session holds neither.
+  // Created on first use, like csrIssuing, so an idle session allocates neither.
   private csrRequests: Map<string, LeafNeed> | null = null;
   /** Requests whose CSR is being signed; a second csr for one of them is rejected. */
   private csrIssuing: Set<string> | null = null;
@@ -140,7 +140,7 @@ export class AgentSession {
    * Brings the agent to the host's current desired state: sends the bundle when its hash
    * differs from what the agent has, then sends a csrRequest when the tunnel leaf needs one.
    * Concurrent calls coalesce into one more run, so bundles never go out of order.
-   * `prepared` holds what a batch step found: its bundle is used only when no newer
+   * `prepared` is what a batch step found: its bundle is used only when no newer
    * generation went out since, and a coalesced run looks everything up afresh.
    */
   async sync(prepared?: PreparedPush): Promise<void> {

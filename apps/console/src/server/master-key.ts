@@ -21,7 +21,7 @@ export function parseMasterKey(source: string, text: string): Buffer {
       : Buffer.from(trimmed, "base64");
   if (key.length < MASTER_KEY_BYTES) {
     throw new MasterKeyError(
-      `${source} holds ${key.length} bytes: give at least ${MASTER_KEY_BYTES} random bytes as base64 or hex (openssl rand -base64 32)`,
+      `${source} is ${key.length} bytes, which is too short: give at least ${MASTER_KEY_BYTES} random bytes as base64 or hex (openssl rand -base64 32)`,
     );
   }
   return key;

@@ -95,7 +95,7 @@ describe("batch bundle builder", () => {
     expect(await storedAllocation(joined.hostId)).toEqual(later.get(joined.hostId)!.plan.allocation);
   });
 
-  it("leaves out a host that does not exist; a single build of it throws", async () => {
+  it("skips a missing host in batches", async () => {
     const { hostIds } = await clusterWithMembers(harness, operator, "missing", ["10.73.0.1"]);
     const ghost = randomUUID();
     const bundles = await buildHostBundles(harness.db.prisma, [ghost, hostIds[0]!], options());
@@ -107,7 +107,7 @@ describe("batch bundle builder", () => {
 });
 
 describe("CRL cache", () => {
-  it("re-uses a signed CRL within a period and signs anew after a revocation or in the next period", async () => {
+  it("re-uses CRLs within one period", async () => {
     const { hostIds } = await clusterWithMembers(harness, operator, "crl", ["10.74.0.1", "10.74.0.2"]);
     const deps = harness.server.services;
     const leaf = await issueTunnelLeaf(deps, hostIds[1]!, await newTunnelCsr("crl-2"));

@@ -75,7 +75,7 @@ export async function generations(harness: Harness, hostIds: string[]): Promise<
   return Object.fromEntries(rows.map((row) => [row.hostId, row.generation]));
 }
 
-/** A CSR for a fresh P-256 tunnel key. */
+/** Creates a CSR for a fresh P-256 tunnel key. */
 export function newTunnelCsr(commonName: string): Promise<string> {
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   return createCsr({ commonName, keyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString() });

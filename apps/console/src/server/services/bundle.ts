@@ -89,9 +89,9 @@ function loadAuthorities(tx: Tx, clusterIds: string[]) {
 }
 
 /**
- * The part of a valid topology that one host's plan depends on: its clusters, their
- * memberships and the hosts of those. Planning a host on it gives the same plan as on
- * the whole topology, at a cost that does not grow with the number of clusters.
+ * Returns the part of a valid topology that one host's plan depends on: its clusters,
+ * their memberships and the hosts of those. Planning a host on it gives the same plan as
+ * on the whole topology, at a cost that does not grow with the number of clusters.
  */
 function topologyAround(hostId: string, index: TopologyIndex): Topology {
   const clusterIds = [...(index.clustersOfHost.get(hostId) ?? [])].sort();
@@ -138,8 +138,8 @@ function sameAllocation(previous: PortAllocation, next: PortAllocation): boolean
 }
 
 /**
- * Builds the bundles of many hosts at once: the topology, the CAs, the leaves, the
- * desired generations and the allocations are read once for the batch, every host is
+ * Builds the bundles of many hosts at once. The topology, the CAs, the leaves, the
+ * desired generations and the allocations are read once for the batch. Every host is
  * planned with its persisted allocation, and the changed allocations and every bundle
  * hash are written in one transaction. CRLs come from the process's CRL cache and are
  * signed only for a CA, period and serial set not seen before. Hosts that do not exist
@@ -289,7 +289,7 @@ function crlKeyOf(authority: AuthorityWithRevoked, periodStart: Date): string {
   return crlIdentityKey(crlIdentityOf(authority, periodStart));
 }
 
-/** The CA's CRL for the period, from the cache or freshly signed. */
+/** Returns the CA's CRL for the period, from the cache or freshly signed. */
 function signedCrl(
   prisma: PrismaClient,
   authority: AuthorityWithRevoked,

@@ -11,7 +11,7 @@ export function roleAtLeast(role: Role, minimum: Role): boolean {
   return ROLE_RANK[role] >= ROLE_RANK[minimum];
 }
 
-/** Who performs a change; written to every audit event. */
+/** Actor of a change, written to every audit event. */
 export interface Actor {
   type: "user" | "api_token" | "agent" | "system";
   /** User id, API token id or host id; null for the system. */

@@ -1,7 +1,7 @@
 // Signed CRLs kept in process memory, so that bundle builds within one CRL period re-use
 // the bytes instead of signing the same CRL again for every host.
 
-/** What makes two CRLs of one CA interchangeable: the CA, its CRL number, the period and the revoked serials. */
+/** Identity of a CRL: two CRLs with the same CA, CRL number, period and revoked serials are interchangeable. */
 export interface CrlIdentity {
   caId: string;
   crlNumber: number;
@@ -11,8 +11,8 @@ export interface CrlIdentity {
 }
 
 /**
- * The identity as one string. Bundle hashes use it in place of the CRL bytes, which
- * differ on every signing (ECDSA signatures are randomised).
+ * Formats the identity as one string. Bundle hashes use it in place of the CRL bytes,
+ * which differ on every signing because ECDSA signatures are randomised.
  */
 export function crlIdentityKey(identity: CrlIdentity): string {
   const serials = [...identity.serials].sort();

@@ -1,7 +1,7 @@
 // Errors that services throw. They carry no HTTP or tRPC detail: the tRPC layer maps each
 // kind to a status (see trpc/errors.ts), and the gateway maps them to protocol errors.
 
-/** One rejected input value, with the dotted path of the field that holds it. */
+/** One rejected input value, with the dotted path of the field that contains it. */
 export interface FieldIssue {
   field: string;
   value: unknown;
@@ -61,7 +61,7 @@ export class AuthenticationError extends ServiceError {
   override name = "AuthenticationError";
 }
 
-/** Too many attempts; `retryAfterSeconds` says when the next one may succeed. */
+/** Too many attempts; `retryAfterSeconds` is the wait before the next one may succeed. */
 export class RateLimitError extends ServiceError {
   override name = "RateLimitError";
 

@@ -44,9 +44,9 @@ function observedToView(row: HostWithState["observed"]) {
 /**
  * A host is in sync when its last apply succeeded and it runs the desired generation or a
  * bundle with the desired bundle hash. A change can bump a host's generation without
- * changing its bundle (for example a member edit that leaves this host's plan as it was);
- * the gateway then sends nothing and the agent acks nothing, so the generation alone
- * would leave the host out of sync for good.
+ * changing its bundle, for example a member edit that leaves this host's plan as it was.
+ * The gateway then sends nothing and the agent acks nothing, so comparing generations
+ * alone would leave the host out of sync for good.
  */
 function inSync(row: HostWithState): boolean {
   if (row.desired === null || row.observed === null || row.observed.applyOk !== true) return false;

@@ -24,10 +24,10 @@ export function canonicalAddress(field: string, address: string): string {
 
 /**
  * Throws ConflictError when the host is already a member of a cluster other than
- * `clusterId`. Each cluster has its own CA and a host gets one tunnel leaf, signed by one
- * cluster's CA, so a host in two clusters would be untrusted by the second cluster's
- * peers, and one shared CAfile would let members of either cluster pass as peers of the
- * other.
+ * `clusterId`. Each cluster has its own CA, and a host gets one tunnel leaf signed by one
+ * cluster's CA. A host in two clusters would therefore be untrusted by the second
+ * cluster's peers, and one shared CAfile would let members of either cluster pass as
+ * peers of the other.
  * NOTE: the planner and renderers support several clusters per host (per-cluster
  * credential paths); lifting this check needs one leaf per cluster CA in the bundle.
  */
